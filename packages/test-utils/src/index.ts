@@ -1,0 +1,6 @@
+export { expectTensorsClose, maxAbsDiff } from './expect-tensors-close.js';
+export { expectNoLeaks, countTensorsDuring } from './expect-no-leaks.js';
+export { describeWithBackends, useBackend, type BackendName } from './backends.js';
+export { tinyModels, type TinyModelSpec } from './tiny-models.js';
+export { seededRandom, randomTensor } from './random.js';
+export { finiteDifferenceGradient } from './finite-difference.js';

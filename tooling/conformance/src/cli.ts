@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registeredAdapters } from './adapters.js';
+import { runConformance } from './run.js';
+
+const program = new Command('conformance')
+  .description('Check Attrib methods against the reference fixtures (Captum, Zennit).')
+  .requiredOption('--fixtures <dir>', 'fixtures folder (INDEX.json, models/, cases/)')
+  .option('--report <file.json>', 'write the full report as JSON')
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(['cpu', 'wasm']).default('cpu'))
+  .option('--filter <text>', 'only cases whose id contains this text')
+  .parse();
+
+const options = program.opts<{ fixtures: string; report?: string; backend: 'cpu' | 'wasm'; filter?: string }>();
+
+// PROD silences tfjs's "install tfjs-node" banner, which would interleave with our lines.
+tf.env().set('PROD', true);
+if (!(await tf.setBackend(options.backend))) throw new Error(`backend '${options.backend}' failed to initialise`);
+await tf.ready();
+
+const report = await runConformance({
+  fixtures: options.fixtures,
+  filter: options.filter,
+  adapters: registeredAdapters(),
+  onCase(c) {
+    if (c.status === 'fail') console.log(`FAIL ${c.id}: ${c.message}`);
+    if (c.status === 'error') console.log(`ERROR ${c.id}: ${c.message}`);
+  },
+});
+
+for (const model of report.models) {
+  if (model.status === 'fail') console.log(`FAIL model ${model.id}: output differs from expected.output (max |err| ${model.maxAbsError.toExponential(3)})`);
+}
+const count = (status: string) => report.cases.filter((c) => c.status === status).length;
+const skippedMethods = [...new Set(report.cases.filter((c) => c.status === 'skipped').map((c) => `${c.library}/${c.method}`))].sort();
+if (skippedMethods.length) console.log(`skipped methods: ${skippedMethods.join(', ')}`);
+if (options.report) writeFileSync(options.report, JSON.stringify(report, null, 1));
+const failed = count('fail') + count('error');
+console.log(`conformance: ${count('pass')} passed, ${failed} failed, ${count('skipped')} skipped`);
+process.exitCode = failed === 0 && report.models.every((m) => m.status === 'pass') ? 0 : 1;
