@@ -1,4 +1,5 @@
 import type { ConformanceAdapter } from '@attrib/core';
+import { clusterConformanceAdapters } from './cluster-conformance.js';
 
 /** Methods of this package checked against the reference fixtures (tooling/conformance). */
-export const conformanceAdapters: readonly ConformanceAdapter[] = [];
+export const conformanceAdapters: readonly ConformanceAdapter[] = [...clusterConformanceAdapters];
