@@ -16,3 +16,4 @@ export { reverseWalk, gradientRule, vjp, type BackwardRule, type RuleContext, ty
 export { chunkRanges, yieldToEventLoop, type Progress, type ProgressCallback } from './batching.js';
 export { assertFinite, resolveBaseline } from './validate.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';
+export { streamingStats, type StreamingStats, type StreamingStatsState } from './streaming-stats.js';
