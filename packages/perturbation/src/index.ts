@@ -1,1 +1,1 @@
-export {};
+export { knockoutHook, neuronKnockout, type KnockoutHookOptions, type NeuronKnockoutOptions, type NeuronKnockout } from './knockout.js';
