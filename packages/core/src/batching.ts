@@ -10,7 +10,12 @@ export interface Progress {
 export type ProgressCallback = (progress: Progress) => void;
 
 /** Half-open index ranges covering [0, total) in chunks of at most `size` (all of it when size is undefined). */
-export function chunkRanges(total: number, size: number | undefined, fn = 'chunkRanges', argument = 'internalBatchSize'): Array<[number, number]> {
+export function chunkRanges(
+  total: number,
+  size: number | undefined,
+  fn = 'chunkRanges',
+  argument = 'internalBatchSize',
+): Array<[number, number]> {
   if (size !== undefined && (!Number.isInteger(size) || size < 1)) {
     throw invalidArgument(fn, argument, 'a positive integer', size);
   }

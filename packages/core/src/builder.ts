@@ -56,7 +56,11 @@ export class GraphBuilder {
     return this.module(name, earlier.module, inputs);
   }
 
-  linear(name: string, params: { weight: tf.Tensor; bias?: tf.Tensor | null }, inputs?: readonly string[]): this {
+  linear(
+    name: string,
+    params: { weight: tf.Tensor; bias?: tf.Tensor | null },
+    inputs?: readonly string[],
+  ): this {
     return this.node(name, 'linear', { params, inputs });
   }
 
@@ -82,11 +86,19 @@ export class GraphBuilder {
     return this.node(name, 'relu', { inputs });
   }
 
-  maxpool2d(name: string, config: { size: number[]; strides?: number[]; pad?: number[] }, inputs?: readonly string[]): this {
+  maxpool2d(
+    name: string,
+    config: { size: number[]; strides?: number[]; pad?: number[] },
+    inputs?: readonly string[],
+  ): this {
     return this.node(name, 'maxpool2d', { config, inputs });
   }
 
-  avgpool2d(name: string, config: { size: number[]; strides?: number[]; pad?: number[] }, inputs?: readonly string[]): this {
+  avgpool2d(
+    name: string,
+    config: { size: number[]; strides?: number[]; pad?: number[] },
+    inputs?: readonly string[],
+  ): this {
     return this.node(name, 'avgpool2d', { config, inputs });
   }
 

@@ -24,5 +24,8 @@ export interface ConformanceAdapter {
   readonly specificationVersion: 'attrib-conformance/1';
   readonly library: string;
   readonly method: string;
-  run(model: Graph, testCase: ConformanceCase): Promise<Record<string, tf.Tensor>> | Record<string, tf.Tensor>;
+  run(
+    model: Graph,
+    testCase: ConformanceCase,
+  ): Promise<Record<string, tf.Tensor>> | Record<string, tf.Tensor>;
 }

@@ -8,7 +8,8 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.slice(0, 8).map(describeValue).join(', ')}${value.length > 8 ? ', …' : ''}]`;
+  if (Array.isArray(value))
+    return `[${value.slice(0, 8).map(describeValue).join(', ')}${value.length > 8 ? ', …' : ''}]`;
   const shape = (value as { shape?: unknown }).shape;
   if (Array.isArray(shape)) return `a tensor of shape [${shape.join(', ')}]`;
   if (typeof value === 'function') return 'a function';
@@ -27,7 +28,9 @@ export class AttribError extends Error {
   }
 
   static isInstance(error: unknown): error is AttribError {
-    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[attribMarker] === true;
+    return (
+      typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[attribMarker] === true
+    );
   }
 }
 
@@ -39,14 +42,22 @@ function markedSubclass<Code extends string>(markerName: string) {
       (this as Record<symbol, unknown>)[marker] = true;
     }
     static override isInstance(error: unknown): error is AttribError {
-      return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
+      return (
+        typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true
+      );
     }
   };
 }
 
 /** The model itself is malformed: unknown op, missing or cyclic input, weight shapes that disagree. */
 export class GraphError extends markedSubclass<
-  'unknown-op' | 'missing-input' | 'cyclic-input' | 'duplicate-node' | 'weight-shape' | 'bad-node' | 'unknown-output'
+  | 'unknown-op'
+  | 'missing-input'
+  | 'cyclic-input'
+  | 'duplicate-node'
+  | 'weight-shape'
+  | 'bad-node'
+  | 'unknown-output'
 >('attrib.error.graph') {}
 
 /** A node name that the graph does not have. */
@@ -67,9 +78,9 @@ export class UnknownNodeError extends markedSubclass<'unknown-node'>('attrib.err
 export class ShapeMismatchError extends markedSubclass<'shape-mismatch'>('attrib.error.shape') {}
 
 /** An argument has the wrong type or value (target out of range, NaN input, bad selector, …). */
-export class InvalidArgumentError extends markedSubclass<'invalid-argument' | 'target-out-of-range' | 'non-finite-input'>(
-  'attrib.error.argument',
-) {}
+export class InvalidArgumentError extends markedSubclass<
+  'invalid-argument' | 'target-out-of-range' | 'non-finite-input'
+>('attrib.error.argument') {}
 
 /** An exception raised inside user code (a hook, rule, canonizer or kind), stamped with where. */
 export class PluginError extends markedSubclass<'plugin-failed'>('attrib.error.plugin') {
@@ -102,7 +113,12 @@ export function invalidArgument(
   );
 }
 
-export function shapeMismatch(fn: string, argument: string, expected: string, got: readonly number[]): ShapeMismatchError {
+export function shapeMismatch(
+  fn: string,
+  argument: string,
+  expected: string,
+  got: readonly number[],
+): ShapeMismatchError {
   return new ShapeMismatchError(
     'shape-mismatch',
     `Argument '${argument}' passed to '${fn}' must have shape ${expected}, but got shape [${got.join(', ')}].`,

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from './errors.js';
 import type { Graph, GraphInputs } from './graph.js';
+import { disposeAbandonedTape } from './tape.js';
 import type { ForwardHook } from './hooks.js';
 import { selectTarget, type Target } from './target.js';
 
@@ -74,7 +76,10 @@ function gradientTap(x: tf.Tensor, sink: (dy: tf.Tensor) => void): tf.Tensor {
 export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOptions = {}): GradientResult {
   const fn = options.fn ?? 'gradients';
   const xs = graph.normalizeInputs(inputs, fn);
-  const refs = (options.tensors ?? []).map((ref) => ({ key: tensorRefKey(ref), name: resolveTensorRef(graph, ref, fn) }));
+  const refs = (options.tensors ?? []).map((ref) => ({
+    key: tensorRefKey(ref),
+    name: resolveTensorRef(graph, ref, fn),
+  }));
   const tappedNodes = [...new Set(refs.map((r) => r.name).filter((name) => !graph.isInput(name)))];
   const arrived = new Map<string, tf.Tensor>();
   const taps: ForwardHook[] = tappedNodes.map((name) => ({
@@ -91,9 +96,18 @@ export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOp
     const perSample = options.objective
       ? options.objective({ output: result.output, values: result.values })
       : selectTarget(result.output, options.target, fn);
+    if (perSample.rank !== 1 || perSample.shape[0] !== result.output.shape[0]) {
+      throw invalidArgument(
+        fn,
+        'objective',
+        `a function returning one value per sample (shape [${result.output.shape[0]}])`,
+        perSample,
+      );
+    }
     output = tf.keep(tf.clone(result.output));
     objective = tf.keep(tf.clone(perSample));
-    for (const { name } of refs) if (!values.has(name)) values.set(name, tf.keep(tf.clone(result.values.get(name)!)));
+    for (const { name } of refs)
+      if (!values.has(name)) values.set(name, tf.keep(tf.clone(result.values.get(name)!)));
     return tf.sum(perSample) as tf.Scalar;
   };
 
@@ -103,7 +117,12 @@ export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOp
     value.dispose();
     inputGradients = grads;
   } catch (error) {
-    tf.dispose([output, objective, ...values.values(), ...arrived.values()].filter((t): t is tf.Tensor => t !== undefined));
+    disposeAbandonedTape();
+    tf.dispose(
+      [output, objective, ...values.values(), ...arrived.values()].filter(
+        (t): t is tf.Tensor => t !== undefined,
+      ),
+    );
     throw error;
   }
 
@@ -113,7 +132,11 @@ export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOp
     if (tensorGradients.has(key)) continue;
     const inputIndex = graph.inputs.findIndex((i) => i.name === name);
     const gradient =
-      inputIndex >= 0 ? tf.clone(inputGradients[inputIndex]) : arrived.has(name) ? tf.clone(arrived.get(name)!) : tf.zerosLike(values.get(name)!);
+      inputIndex >= 0
+        ? tf.clone(inputGradients[inputIndex])
+        : arrived.has(name)
+          ? tf.clone(arrived.get(name)!)
+          : tf.zerosLike(values.get(name)!);
     tensorGradients.set(key, gradient);
     activations.set(key, tf.clone(values.get(name)!));
   }

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GraphError, PluginError, ShapeMismatchError, UnknownNodeError, AttribError, invalidArgument } from './errors.js';
+import {
+  GraphError,
+  PluginError,
+  ShapeMismatchError,
+  UnknownNodeError,
+  AttribError,
+  invalidArgument,
+} from './errors.js';
 import { getKind, type Module } from './module.js';
 import { makeHandle, type ForwardHook, type HookHandle } from './hooks.js';
 
@@ -51,15 +58,19 @@ export class Graph {
     this.output = spec.output;
     const known = new Set<string>();
     for (const input of spec.inputs) {
-      if (known.has(input.name)) throw new GraphError('duplicate-node', `graph input '${input.name}' is declared twice`);
+      if (known.has(input.name))
+        throw new GraphError('duplicate-node', `graph input '${input.name}' is declared twice`);
       known.add(input.name);
     }
     const allNames = new Set([...known, ...spec.nodes.map((n) => n.name)]);
     for (const node of spec.nodes) {
-      if (known.has(node.name)) throw new GraphError('duplicate-node', `node '${node.name}' is declared twice`);
+      if (known.has(node.name))
+        throw new GraphError('duplicate-node', `node '${node.name}' is declared twice`);
       const definition = getKind(node.module.kind);
-      if (!definition) throw new GraphError('unknown-op', `node '${node.name}': unknown op '${node.module.kind}'`);
-      const arityOk = definition.arity === 'variadic' ? node.inputs.length >= 1 : node.inputs.length === definition.arity;
+      if (!definition)
+        throw new GraphError('unknown-op', `node '${node.name}': unknown op '${node.module.kind}'`);
+      const arityOk =
+        definition.arity === 'variadic' ? node.inputs.length >= 1 : node.inputs.length === definition.arity;
       if (!arityOk) {
         throw new GraphError(
           'bad-node',
@@ -69,9 +80,15 @@ export class Graph {
       for (const input of node.inputs) {
         if (known.has(input)) continue;
         if (input === node.name || allNames.has(input)) {
-          throw new GraphError('cyclic-input', `node '${node.name}' reads '${input}', which is not computed before it (a cycle or a node out of order)`);
+          throw new GraphError(
+            'cyclic-input',
+            `node '${node.name}' reads '${input}', which is not computed before it (a cycle or a node out of order)`,
+          );
         }
-        throw new GraphError('missing-input', `node '${node.name}' reads '${input}', which is neither a node nor a graph input`);
+        throw new GraphError(
+          'missing-input',
+          `node '${node.name}' reads '${input}', which is neither a node nor a graph input`,
+        );
       }
       known.add(node.name);
       this.byName.set(node.name, node);
@@ -84,7 +101,12 @@ export class Graph {
   /** The node called `name`; an unknown name is an error listing the names there are. */
   node(name: string, fn = 'graph.node'): GraphNode {
     const node = this.byName.get(name);
-    if (!node) throw new UnknownNodeError(name, this.nodes.map((n) => n.name), fn);
+    if (!node)
+      throw new UnknownNodeError(
+        name,
+        this.nodes.map((n) => n.name),
+        fn,
+      );
     return node;
   }
 
@@ -103,7 +125,11 @@ export class Graph {
 
   /** A new graph with some nodes replaced, removed or added; this graph is left untouched. */
   derive(change: { nodes?: readonly GraphNode[]; output?: string; inputs?: readonly GraphInput[] }): Graph {
-    return new Graph({ inputs: change.inputs ?? this.inputs, nodes: change.nodes ?? this.nodes, output: change.output ?? this.output });
+    return new Graph({
+      inputs: change.inputs ?? this.inputs,
+      nodes: change.nodes ?? this.nodes,
+      output: change.output ?? this.output,
+    });
   }
 
   /** Registers a hook for every run until the handle removes it. */
@@ -145,10 +171,14 @@ export class Graph {
       let args: readonly tf.Tensor[] = node.inputs.map((name) => values.get(name)!);
       const nodeHooks = hooksByNode.get(node.name) ?? [];
       for (const hook of nodeHooks) {
-        if (hook.before) args = runUserCode(hook, 'before', node, () => hook.before!({ node, inputs: args })) ?? args;
+        if (hook.before)
+          args = runUserCode(hook, 'before', node, () => hook.before!({ node, inputs: args })) ?? args;
       }
       nodeInputs.set(node.name, args);
-      const compute = (ins: readonly tf.Tensor[] = args, params?: Readonly<Record<string, tf.Tensor | null>>) => {
+      const compute = (
+        ins: readonly tf.Tensor[] = args,
+        params?: Readonly<Record<string, tf.Tensor | null>>,
+      ) => {
         try {
           return node.module.forward(ins, params);
         } catch (error) {
@@ -163,13 +193,18 @@ export class Graph {
       };
       const arounds = nodeHooks.filter((h) => h.around);
       const wrapped = arounds.reduceRight<typeof compute>(
-        (inner, hook) => (ins = args, params) =>
-          runUserCode(hook, 'around', node, () => hook.around!({ node, inputs: ins, compute: (i = ins, p = params) => inner(i, p) })),
+        (inner, hook) =>
+          (ins = args, params) =>
+            runUserCode(hook, 'around', node, () =>
+              hook.around!({ node, inputs: ins, compute: (i = ins, p = params) => inner(i, p) }),
+            ),
         compute,
       );
       let output = wrapped(args);
       for (const hook of nodeHooks) {
-        if (hook.after) output = runUserCode(hook, 'after', node, () => hook.after!({ node, inputs: args, output })) ?? output;
+        if (hook.after)
+          output =
+            runUserCode(hook, 'after', node, () => hook.after!({ node, inputs: args, output })) ?? output;
       }
       values.set(node.name, output);
     }
@@ -188,12 +223,19 @@ export class Graph {
       throw invalidArgument(fn, 'inputs', 'a tensor, a list of tensors or a record by input name', inputs);
     }
     if (list.length !== this.inputs.length || list.some((t) => !(t instanceof tf.Tensor))) {
-      throw invalidArgument(fn, 'inputs', `${this.inputs.length} tensor(s) (${this.inputs.map((i) => i.name).join(', ')})`, inputs);
+      throw invalidArgument(
+        fn,
+        'inputs',
+        `${this.inputs.length} tensor(s) (${this.inputs.map((i) => i.name).join(', ')})`,
+        inputs,
+      );
     }
     list.forEach((tensor, i) => {
       const declared = this.inputs[i].shape;
       if (!declared) return;
-      const fits = declared.length === tensor.rank && declared.every((d, axis) => d === null || d === tensor.shape[axis]);
+      const fits =
+        declared.length === tensor.rank &&
+        declared.every((d, axis) => d === null || d === tensor.shape[axis]);
       if (!fits) {
         throw new ShapeMismatchError(
           'shape-mismatch',

@@ -34,11 +34,6 @@ export interface HookHandle {
   [Symbol.dispose](): void;
 }
 
-// Symbol.dispose exists from Node 20.4 and in recent browsers; elsewhere fall back to the registry
-// symbol that TypeScript's `using` down-level helper also looks for.
-export const disposeSymbol: typeof Symbol.dispose =
-  (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
-
 export function makeHandle(remove: () => void): HookHandle {
   let removed = false;
   const once = () => {
@@ -47,5 +42,5 @@ export function makeHandle(remove: () => void): HookHandle {
       remove();
     }
   };
-  return { remove: once, [disposeSymbol]: once } as HookHandle;
+  return { remove: once, [Symbol.dispose]: once };
 }

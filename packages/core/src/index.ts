@@ -1,18 +1,60 @@
-import './setup-tfjs.js';
+import './setup.js';
 import './kinds.js';
 
-export { AttribError, GraphError, UnknownNodeError, ShapeMismatchError, InvalidArgumentError, PluginError, invalidArgument, shapeMismatch } from './errors.js';
-export { registerKind, getKind, registeredKinds, createModule, type Module, type KindDefinition, type KindCategory, type Params, type Config } from './module.js';
+export {
+  AttribError,
+  GraphError,
+  UnknownNodeError,
+  ShapeMismatchError,
+  InvalidArgumentError,
+  PluginError,
+  invalidArgument,
+  shapeMismatch,
+} from './errors.js';
+export {
+  registerKind,
+  getKind,
+  registeredKinds,
+  createModule,
+  type Module,
+  type KindDefinition,
+  type KindCategory,
+  type Params,
+  type Config,
+} from './module.js';
 export { builtinKinds } from './kinds.js';
-export { Graph, type GraphNode, type GraphInput, type GraphSpec, type GraphInputs, type ForwardResult } from './graph.js';
+export {
+  Graph,
+  type GraphNode,
+  type GraphInput,
+  type GraphSpec,
+  type GraphInputs,
+  type ForwardResult,
+} from './graph.js';
 export { GraphBuilder } from './builder.js';
 export { loadModel, tensorFromJson, type JsonModel, type JsonTensor } from './load-model.js';
 export { type ForwardHook, type HookContext, type HookHandle } from './hooks.js';
 export { withHooks } from './with-hooks.js';
 export { selectTarget, targetIndices, targetOneHot, type Target } from './target.js';
 export { selectNeuron, neuronIndex, type NeuronSelector } from './neuron.js';
-export { gradients, resolveTensorRef, tensorRefKey, type TensorRef, type GradientOptions, type GradientResult, type ObjectiveContext } from './gradients.js';
-export { reverseWalk, gradientRule, vjp, type BackwardRule, type RuleContext, type ReverseWalkOptions, type ReverseWalkResult } from './reverse-walk.js';
+export {
+  gradients,
+  resolveTensorRef,
+  tensorRefKey,
+  type TensorRef,
+  type GradientOptions,
+  type GradientResult,
+  type ObjectiveContext,
+} from './gradients.js';
+export {
+  reverseWalk,
+  gradientRule,
+  vjp,
+  type BackwardRule,
+  type RuleContext,
+  type ReverseWalkOptions,
+  type ReverseWalkResult,
+} from './reverse-walk.js';
 export { chunkRanges, yieldToEventLoop, type Progress, type ProgressCallback } from './batching.js';
 export { assertFinite, resolveBaseline } from './validate.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';

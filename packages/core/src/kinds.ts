@@ -17,7 +17,12 @@ function requireParam(params: P, name: string): tf.Tensor {
   return value;
 }
 
-function expectShape(tensor: tf.Tensor | null | undefined, name: string, rank: number, dims: Record<number, number>) {
+function expectShape(
+  tensor: tf.Tensor | null | undefined,
+  name: string,
+  rank: number,
+  dims: Record<number, number>,
+) {
   if (!tensor) return;
   if (tensor.rank !== rank) throw new Error(`'${name}' must have rank ${rank}, got shape [${tensor.shape}]`);
   for (const [axis, size] of Object.entries(dims)) {
@@ -27,14 +32,25 @@ function expectShape(tensor: tf.Tensor | null | undefined, name: string, rank: n
   }
 }
 
-const pickJson = (...keys: string[]) => (node: Readonly<Record<string, unknown>>) => ({
-  config: Object.fromEntries(keys.filter((k) => node[k] !== undefined).map((k) => [k, node[k]])),
-});
+const pickJson =
+  (...keys: string[]) =>
+  (node: Readonly<Record<string, unknown>>) => ({
+    config: Object.fromEntries(keys.filter((k) => node[k] !== undefined).map((k) => [k, node[k]])),
+  });
 
 /** Pads H and W ([top, bottom, left, right]); pooling pads with −∞ so padding never wins a max. */
 function padSpatial(x: tf.Tensor4D, pad: number[], value: number): tf.Tensor4D {
   if (pad.every((p) => p === 0)) return x;
-  return tf.pad(x, [[0, 0], [pad[0], pad[1]], [pad[2], pad[3]], [0, 0]], value);
+  return tf.pad(
+    x,
+    [
+      [0, 0],
+      [pad[0], pad[1]],
+      [pad[2], pad[3]],
+      [0, 0],
+    ],
+    value,
+  );
 }
 
 const linear: KindDefinition = {
@@ -49,7 +65,8 @@ const linear: KindDefinition = {
   },
   forward([x], params) {
     const weight = params.weight as tf.Tensor2D;
-    const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
+    const flat =
+      x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D);
     let y: tf.Tensor = tf.matMul(flat, weight);
     if (params.bias) y = tf.add(y, params.bias);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), weight.shape[1]]);
@@ -74,8 +91,23 @@ const conv2d: KindDefinition = {
     const [top, bottom, left, right] = numbers(config, 'pad', 4, [0, 0, 0, 0]);
     const strides = numbers(config, 'strides', 2, [1, 1]) as [number, number];
     const dilations = numbers(config, 'dilations', 2, [1, 1]) as [number, number];
-    const pad = top + bottom + left + right === 0 ? 'valid' : ([[0, 0], [top, bottom], [left, right], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]);
-    let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, params.weight as tf.Tensor4D, strides, pad, 'NHWC', dilations);
+    const pad =
+      top + bottom + left + right === 0
+        ? 'valid'
+        : ([
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ] as [[number, number], [number, number], [number, number], [number, number]]);
+    let y: tf.Tensor = tf.conv2d(
+      x as tf.Tensor4D,
+      params.weight as tf.Tensor4D,
+      strides,
+      pad,
+      'NHWC',
+      dilations,
+    );
     if (params.bias) y = tf.add(y, params.bias);
     return y;
   },
@@ -89,7 +121,8 @@ const batchnorm: KindDefinition = {
   fromJson: pickJson('epsilon'),
   validate(params) {
     const mean = requireParam(params, 'mean');
-    for (const name of ['variance', 'gamma', 'beta']) expectShape(requireParam(params, name), name, 1, { 0: mean.shape[0] });
+    for (const name of ['variance', 'gamma', 'beta'])
+      expectShape(requireParam(params, name), name, 1, { 0: mean.shape[0] });
   },
   forward([x], params, config) {
     const epsilon = (config.epsilon as number | undefined) ?? 1e-5;
@@ -99,8 +132,19 @@ const batchnorm: KindDefinition = {
   },
 };
 
-function activation(kind: string, fn: (x: tf.Tensor, config: Config) => tf.Tensor, keys: string[] = []): KindDefinition {
-  return { kind, category: 'activation', arity: 1, paramNames: [], fromJson: pickJson(...keys), forward: ([x], _p, c) => fn(x, c) };
+function activation(
+  kind: string,
+  fn: (x: tf.Tensor, config: Config) => tf.Tensor,
+  keys: string[] = [],
+): KindDefinition {
+  return {
+    kind,
+    category: 'activation',
+    arity: 1,
+    paramNames: [],
+    fromJson: pickJson(...keys),
+    forward: ([x], _p, c) => fn(x, c),
+  };
 }
 
 function pool(kind: 'maxpool2d' | 'avgpool2d'): KindDefinition {
@@ -120,7 +164,9 @@ function pool(kind: 'maxpool2d' | 'avgpool2d'): KindDefinition {
       const strides = numbers(config, 'strides', 2, size) as [number, number];
       const pad = numbers(config, 'pad', 4, [0, 0, 0, 0]);
       const padded = padSpatial(x as tf.Tensor4D, pad, kind === 'maxpool2d' ? -Infinity : 0);
-      return kind === 'maxpool2d' ? tf.maxPool(padded, size, strides, 'valid') : tf.avgPool(padded, size, strides, 'valid');
+      return kind === 'maxpool2d'
+        ? tf.maxPool(padded, size, strides, 'valid')
+        : tf.avgPool(padded, size, strides, 'valid');
     },
   };
 }
@@ -158,7 +204,10 @@ const builtins: KindDefinition[] = [
     category: 'merge',
     arity: 'variadic',
     paramNames: [],
-    forward: (inputs) => (inputs.length === 1 ? tf.clone(inputs[0]) : inputs.slice(1).reduce((acc, t) => tf.add(acc, t), inputs[0])),
+    forward: (inputs) =>
+      inputs.length === 1
+        ? tf.clone(inputs[0])
+        : inputs.slice(1).reduce((acc, t) => tf.add(acc, t), inputs[0]),
   },
   {
     kind: 'concat',

@@ -22,16 +22,30 @@ export interface JsonModel {
 const informational = new Set(['name', 'op', 'inputs', 'torchModule', 'note', 'description']);
 
 function isJsonTensor(value: unknown): value is JsonTensor {
-  return typeof value === 'object' && value !== null && Array.isArray((value as JsonTensor).shape) && Array.isArray((value as JsonTensor).data);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as JsonTensor).shape) &&
+    Array.isArray((value as JsonTensor).data)
+  );
 }
 
 /** A float32 tensor from `{shape, data}` (values rounded to float32, as the fixtures intend). */
-export function tensorFromJson(value: JsonTensor, where = 'tensor', dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+export function tensorFromJson(
+  value: JsonTensor,
+  where = 'tensor',
+  dtype: 'float32' | 'int32' = 'float32',
+): tf.Tensor {
   const size = value.shape.reduce((a, b) => a * b, 1);
   if (value.data.length !== size) {
-    throw new GraphError('weight-shape', `${where}: shape [${value.shape}] needs ${size} values, got ${value.data.length}`);
+    throw new GraphError(
+      'weight-shape',
+      `${where}: shape [${value.shape}] needs ${size} values, got ${value.data.length}`,
+    );
   }
-  return dtype === 'int32' ? tf.tensor(Int32Array.from(value.data), value.shape, 'int32') : tf.tensor(Float32Array.from(value.data), value.shape);
+  return dtype === 'int32'
+    ? tf.tensor(Int32Array.from(value.data), value.shape, 'int32')
+    : tf.tensor(Float32Array.from(value.data), value.shape);
 }
 
 /**
@@ -43,13 +57,19 @@ export function loadModel(json: JsonModel | string): Graph {
   if (!model || !Array.isArray(model.nodes) || typeof model.output !== 'string' || !model.input) {
     throw new GraphError('bad-node', `loadModel: expected {input, nodes, output}, got ${typeof json}`);
   }
-  const inputs = (Array.isArray(model.input) ? model.input : [model.input]).map((i) => ({ name: i.name, shape: i.shape }));
+  const inputs = (Array.isArray(model.input) ? model.input : [model.input]).map((i) => ({
+    name: i.name,
+    shape: i.shape,
+  }));
   const created: tf.Tensor[] = [];
   try {
     const nodes: GraphNode[] = model.nodes.map((node) => {
       const definition = getKind(node.op);
       if (!definition) {
-        throw new GraphError('unknown-op', `node '${node.name}': unknown op '${node.op}'; registered kinds are ${registeredKinds().join(', ')}`);
+        throw new GraphError(
+          'unknown-op',
+          `node '${node.name}': unknown op '${node.op}'; registered kinds are ${registeredKinds().join(', ')}`,
+        );
       }
       const params: Record<string, tf.Tensor | null> = {};
       for (const name of definition.paramNames) {
@@ -59,13 +79,24 @@ export function loadModel(json: JsonModel | string): Graph {
           const tensor = tensorFromJson(value, `node '${node.name}' parameter '${name}'`);
           created.push(tensor);
           params[name] = tensor;
-        } else throw new GraphError('weight-shape', `node '${node.name}': parameter '${name}' must be {shape, data}`);
+        } else
+          throw new GraphError(
+            'weight-shape',
+            `node '${node.name}': parameter '${name}' must be {shape, data}`,
+          );
       }
       const config = definition.fromJson
         ? definition.fromJson(node).config
-        : Object.fromEntries(Object.entries(node).filter(([k]) => !informational.has(k) && !definition.paramNames.includes(k)));
-      if (!Array.isArray(node.inputs)) throw new GraphError('missing-input', `node '${node.name}' has no inputs list`);
-      return { name: node.name, module: createModule(node.op, params, config, node.name), inputs: node.inputs };
+        : Object.fromEntries(
+            Object.entries(node).filter(([k]) => !informational.has(k) && !definition.paramNames.includes(k)),
+          );
+      if (!Array.isArray(node.inputs))
+        throw new GraphError('missing-input', `node '${node.name}' has no inputs list`);
+      return {
+        name: node.name,
+        module: createModule(node.op, params, config, node.name),
+        inputs: node.inputs,
+      };
     });
     return new Graph({ inputs, nodes, output: model.output });
   } catch (error) {

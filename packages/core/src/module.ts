@@ -29,7 +29,11 @@ export interface KindDefinition {
   readonly arity: number | 'variadic';
   /** Names of the tensor parameters this kind reads (optional ones may be null). */
   readonly paramNames: readonly string[];
-  forward(inputs: readonly tf.Tensor[], params: Readonly<Record<string, tf.Tensor | null>>, config: Config): tf.Tensor;
+  forward(
+    inputs: readonly tf.Tensor[],
+    params: Readonly<Record<string, tf.Tensor | null>>,
+    config: Config,
+  ): tf.Tensor;
   /** Reads params and config from a JSON node (attrib-model/1); tensors arrive already built. */
   fromJson?(node: Readonly<Record<string, unknown>>): { config: Record<string, unknown> };
   /** Throws (a message naming what is wrong) when parameters and config do not fit together. */
@@ -60,7 +64,10 @@ export function createModule(
   const definition = kindRegistry.get(kind);
   const where = nodeName === undefined ? '' : `node '${nodeName}': `;
   if (!definition) {
-    throw new GraphError('unknown-op', `${where}unknown op '${kind}'; registered kinds are ${registeredKinds().join(', ')}`);
+    throw new GraphError(
+      'unknown-op',
+      `${where}unknown op '${kind}'; registered kinds are ${registeredKinds().join(', ')}`,
+    );
   }
   try {
     definition.validate?.(params, config);

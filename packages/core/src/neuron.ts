@@ -9,12 +9,21 @@ import { invalidArgument } from './errors.js';
 export type NeuronSelector = number | readonly number[] | ((activation: tf.Tensor) => tf.Tensor);
 
 /** The index tuple a non-function selector names, checked against the activation's shape. */
-export function neuronIndex(selector: Exclude<NeuronSelector, (a: tf.Tensor) => tf.Tensor>, shape: readonly number[], fn: string): number[] {
+export function neuronIndex(
+  selector: Exclude<NeuronSelector, (a: tf.Tensor) => tf.Tensor>,
+  shape: readonly number[],
+  fn: string,
+): number[] {
   const unitShape = shape.slice(1);
   const size = unitShape.reduce((a, b) => a * b, 1);
   if (typeof selector === 'number') {
     if (!Number.isInteger(selector) || selector < 0 || selector >= size) {
-      throw invalidArgument(fn, 'neuron', `a flat index in [0, ${size}) for a layer of shape [${unitShape}]`, selector);
+      throw invalidArgument(
+        fn,
+        'neuron',
+        `a flat index in [0, ${size}) for a layer of shape [${unitShape}]`,
+        selector,
+      );
     }
     const tuple: number[] = [];
     let rest = selector;
@@ -25,7 +34,12 @@ export function neuronIndex(selector: Exclude<NeuronSelector, (a: tf.Tensor) => 
     return tuple;
   }
   if (!Array.isArray(selector) || selector.length !== unitShape.length) {
-    throw invalidArgument(fn, 'neuron', `an index, a tuple of ${unitShape.length} indices for shape [${unitShape}], or a function`, selector);
+    throw invalidArgument(
+      fn,
+      'neuron',
+      `an index, a tuple of ${unitShape.length} indices for shape [${unitShape}], or a function`,
+      selector,
+    );
   }
   selector.forEach((index, axis) => {
     if (!Number.isInteger(index) || index < 0 || index >= unitShape[axis]) {
@@ -40,12 +54,20 @@ export function selectNeuron(activation: tf.Tensor, selector: NeuronSelector, fn
   if (typeof selector === 'function') {
     const value = selector(activation);
     if (value.rank !== 1 || value.shape[0] !== activation.shape[0]) {
-      throw invalidArgument(fn, 'neuron', `a function returning one value per sample (shape [${activation.shape[0]}])`, value);
+      throw invalidArgument(
+        fn,
+        'neuron',
+        `a function returning one value per sample (shape [${activation.shape[0]}])`,
+        value,
+      );
     }
     return value as tf.Tensor1D;
   }
   const index = neuronIndex(selector as number | number[], activation.shape, fn);
-  return tf.tidy(() =>
-    tf.reshape(tf.slice(activation, [0, ...index], [-1, ...index.map(() => 1)]), [activation.shape[0]]) as tf.Tensor1D,
+  return tf.tidy(
+    () =>
+      tf.reshape(tf.slice(activation, [0, ...index], [-1, ...index.map(() => 1)]), [
+        activation.shape[0],
+      ]) as tf.Tensor1D,
   );
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AttribError, PluginError, ShapeMismatchError } from './errors.js';
 import type { Graph, GraphInputs, GraphNode } from './graph.js';
 import type { ForwardHook } from './hooks.js';
+import { disposeAbandonedTape } from './tape.js';
 import { targetOneHot, type Target } from './target.js';
 
 export interface RuleContext {
@@ -23,7 +24,11 @@ export interface BackwardRule {
 }
 
 /** Vector–Jacobian product of `f` at `inputs` with `dy`, taken in normal (not custom-gradient) context. */
-export function vjp(f: (inputs: readonly tf.Tensor[]) => tf.Tensor, inputs: readonly tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+export function vjp(
+  f: (inputs: readonly tf.Tensor[]) => tf.Tensor,
+  inputs: readonly tf.Tensor[],
+  dy: tf.Tensor,
+): tf.Tensor[] {
   return tf.grads((...xs: tf.Tensor[]) => f(xs))([...inputs], dy);
 }
 
@@ -60,49 +65,75 @@ export interface ReverseWalkResult {
  * context, so the walk stays differentiable with respect to parameters (a `tf.grad` around it works).
  * Each place a module is used is its own node, so shared weights get per-place results.
  */
-export function reverseWalk(graph: Graph, inputs: GraphInputs, options: ReverseWalkOptions = {}): ReverseWalkResult {
+export function reverseWalk(
+  graph: Graph,
+  inputs: GraphInputs,
+  options: ReverseWalkOptions = {},
+): ReverseWalkResult {
   const fn = options.fn ?? 'reverseWalk';
   const keep = options.keep === 'all' ? graph.nodes.map((n) => n.name) : (options.keep ?? []);
   keep.forEach((name) => graph.node(name, fn));
-  const result = tf.tidy(() => {
-    const forward = graph.forward(inputs, { hooks: options.hooks, fn });
-    const seed =
-      options.outputGradient === undefined
-        ? targetOneHot(forward.output, options.target, fn)
-        : typeof options.outputGradient === 'function'
-          ? options.outputGradient(forward.output)
-          : options.outputGradient;
-    if (seed.shape.join() !== forward.output.shape.join()) {
-      throw new ShapeMismatchError('shape-mismatch', `${fn}: the output gradient has shape [${seed.shape}], the output [${forward.output.shape}]`);
-    }
-    const arriving = new Map<string, tf.Tensor>([[graph.output, seed]]);
-    const kept: Record<string, tf.Tensor> = {};
-    for (let i = graph.nodes.length - 1; i >= 0; i--) {
-      const node = graph.nodes[i];
-      const gradOutput = arriving.get(node.name);
-      if (!gradOutput) continue;
-      if (keep.includes(node.name)) kept[node.name] = tf.clone(gradOutput);
-      const rule = options.rules?.(node) ?? gradientRule;
-      const context = { node, inputs: forward.nodeInputs.get(node.name)!, output: forward.values.get(node.name)!, gradOutput };
-      let toInputs: readonly (tf.Tensor | null)[];
-      try {
-        toInputs = rule.backward(context);
-      } catch (error) {
-        if (AttribError.isInstance(error)) throw error;
-        throw new PluginError(`rule '${rule.name}'`, 'backward', node.name, error);
+  let result;
+  try {
+    result = tf.tidy(() => {
+      const forward = graph.forward(inputs, { hooks: options.hooks, fn });
+      const seed =
+        options.outputGradient === undefined
+          ? targetOneHot(forward.output, options.target, fn)
+          : typeof options.outputGradient === 'function'
+            ? options.outputGradient(forward.output)
+            : options.outputGradient;
+      if (seed.shape.join() !== forward.output.shape.join()) {
+        throw new ShapeMismatchError(
+          'shape-mismatch',
+          `${fn}: the output gradient has shape [${seed.shape}], the output [${forward.output.shape}]`,
+        );
       }
-      node.inputs.forEach((name, k) => {
-        const contribution = toInputs[k];
-        if (!contribution) return;
-        const sofar = arriving.get(name);
-        arriving.set(name, sofar ? tf.add(sofar, contribution) : contribution);
+      const arriving = new Map<string, tf.Tensor>([[graph.output, seed]]);
+      const kept: Record<string, tf.Tensor> = {};
+      for (let i = graph.nodes.length - 1; i >= 0; i--) {
+        const node = graph.nodes[i];
+        const gradOutput = arriving.get(node.name);
+        if (!gradOutput) continue;
+        if (keep.includes(node.name)) kept[node.name] = tf.clone(gradOutput);
+        const rule = options.rules?.(node) ?? gradientRule;
+        const context = {
+          node,
+          inputs: forward.nodeInputs.get(node.name)!,
+          output: forward.values.get(node.name)!,
+          gradOutput,
+        };
+        let toInputs: readonly (tf.Tensor | null)[];
+        try {
+          toInputs = rule.backward(context);
+        } catch (error) {
+          if (AttribError.isInstance(error)) throw error;
+          throw new PluginError(`rule '${rule.name}'`, 'backward', node.name, error);
+        }
+        node.inputs.forEach((name, k) => {
+          const contribution = toInputs[k];
+          if (!contribution) return;
+          const sofar = arriving.get(name);
+          arriving.set(name, sofar ? tf.add(sofar, contribution) : contribution);
+        });
+      }
+      const inputGradients = graph.inputs.map((input, k) => {
+        const value = arriving.get(input.name);
+        return value ?? tf.zerosLike(forward.values.get(graph.inputs[k].name)!);
       });
-    }
-    const inputGradients = graph.inputs.map((input, k) => {
-      const value = arriving.get(input.name);
-      return value ?? tf.zerosLike(forward.values.get(graph.inputs[k].name)!);
+      return {
+        output: tf.clone(forward.output),
+        inputGradients: inputGradients.map((g) => tf.clone(g)),
+        kept,
+      };
     });
-    return { output: tf.clone(forward.output), inputGradients: inputGradients.map((g) => tf.clone(g)), kept };
-  });
-  return { output: result.output, inputGradients: result.inputGradients, nodeGradients: new Map(Object.entries(result.kept)) };
+  } catch (error) {
+    disposeAbandonedTape();
+    throw error;
+  }
+  return {
+    output: result.output,
+    inputGradients: result.inputGradients,
+    nodeGradients: new Map(Object.entries(result.kept)),
+  };
 }

@@ -38,7 +38,13 @@ export function streamingStats(shape: readonly number[], from?: StreamingStatsSt
   const min = Float64Array.from(from?.min ?? new Float64Array(size).fill(Infinity));
   const max = Float64Array.from(from?.max ?? new Float64Array(size).fill(-Infinity));
 
-  const mergeMoments = (n: number, otherMean: ArrayLike<number>, otherM2: ArrayLike<number>, otherMin: ArrayLike<number>, otherMax: ArrayLike<number>) => {
+  const mergeMoments = (
+    n: number,
+    otherMean: ArrayLike<number>,
+    otherM2: ArrayLike<number>,
+    otherMin: ArrayLike<number>,
+    otherMax: ArrayLike<number>,
+  ) => {
     if (n === 0) return;
     const total = count + n;
     for (let i = 0; i < size; i++) {
@@ -62,7 +68,8 @@ export function streamingStats(shape: readonly number[], from?: StreamingStatsSt
         throw shapeMismatch('streamingStats.update', 'batch', `[B, ${shape.join(', ')}]`, batch.shape);
       }
       const data = batch instanceof tf.Tensor ? batch.dataSync() : batch.data;
-      if (data.length !== rows * size) throw shapeMismatch('streamingStats.update', 'batch', `${rows}×${size} values`, [data.length]);
+      if (data.length !== rows * size)
+        throw shapeMismatch('streamingStats.update', 'batch', `${rows}×${size} values`, [data.length]);
       // Summarise the batch on its own (two-pass, exact), then merge it in.
       const bMean = new Float64Array(size);
       const bM2 = new Float64Array(size);
@@ -87,16 +94,28 @@ export function streamingStats(shape: readonly number[], from?: StreamingStatsSt
       return self;
     },
     merge(other) {
-      const state = 'state' in other && typeof other.state === 'function' ? other.state() : (other as StreamingStatsState);
-      if (state.shape.join() !== shape.join()) throw shapeMismatch('streamingStats.merge', 'other', `[${shape.join(', ')}]`, state.shape);
+      const state =
+        'state' in other && typeof other.state === 'function'
+          ? other.state()
+          : (other as StreamingStatsState);
+      if (state.shape.join() !== shape.join())
+        throw shapeMismatch('streamingStats.merge', 'other', `[${shape.join(', ')}]`, state.shape);
       mergeMoments(state.count, state.mean, state.m2, state.min, state.max);
       return self;
     },
     mean: () => Float64Array.from(mean),
-    variance: ({ sample = false } = {}) => m2.map((v) => (count - (sample ? 1 : 0) > 0 ? v / (count - (sample ? 1 : 0)) : NaN)),
+    variance: ({ sample = false } = {}) =>
+      m2.map((v) => (count - (sample ? 1 : 0) > 0 ? v / (count - (sample ? 1 : 0)) : NaN)),
     min: () => Float64Array.from(min),
     max: () => Float64Array.from(max),
-    state: () => ({ shape: [...shape], count, mean: Float64Array.from(mean), m2: Float64Array.from(m2), min: Float64Array.from(min), max: Float64Array.from(max) }),
+    state: () => ({
+      shape: [...shape],
+      count,
+      mean: Float64Array.from(mean),
+      m2: Float64Array.from(m2),
+      min: Float64Array.from(min),
+      max: Float64Array.from(max),
+    }),
   };
   return self;
 }

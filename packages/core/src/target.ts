@@ -5,19 +5,29 @@ import { invalidArgument } from './errors.js';
  * Which output to explain, per sample: one class index for all, one index per sample, or a function
  * of the output returning one value per sample (shape [N]).
  */
-export type Target = number | readonly number[] | Int32Array | tf.Tensor1D | ((output: tf.Tensor) => tf.Tensor);
+export type Target =
+  number | readonly number[] | Int32Array | tf.Tensor1D | ((output: tf.Tensor) => tf.Tensor);
 
 /**
  * Per-sample class indices for `target` (null for a function target). Checks range and count, and
  * that a target is given when the output has more than one column.
  */
-export function targetIndices(target: Target | undefined, outputShape: readonly number[], fn: string): Int32Array | null {
+export function targetIndices(
+  target: Target | undefined,
+  outputShape: readonly number[],
+  fn: string,
+): Int32Array | null {
   if (typeof target === 'function') return null;
   const batch = outputShape[0];
   const classes = outputShape.length >= 2 ? outputShape.slice(1).reduce((a, b) => a * b, 1) : 1;
   if (target === undefined || target === null) {
     if (classes === 1) return new Int32Array(batch);
-    throw invalidArgument(fn, 'target', `given when the output has ${classes} columns (a class index, one per sample, or a function)`, target);
+    throw invalidArgument(
+      fn,
+      'target',
+      `given when the output has ${classes} columns (a class index, one per sample, or a function)`,
+      target,
+    );
   }
   let indices: Int32Array;
   if (typeof target === 'number') indices = new Int32Array(batch).fill(target);
@@ -26,7 +36,10 @@ export function targetIndices(target: Target | undefined, outputShape: readonly 
   if (typeof target !== 'number' && indices.length !== batch) {
     throw invalidArgument(fn, 'target', `one index per sample (${batch})`, target);
   }
-  const asNumbers = typeof target === 'number' ? [target] : Array.from(target instanceof tf.Tensor ? target.dataSync() : (target as ArrayLike<number>));
+  const asNumbers =
+    typeof target === 'number'
+      ? [target]
+      : Array.from(target instanceof tf.Tensor ? target.dataSync() : (target as ArrayLike<number>));
   for (const t of asNumbers) {
     if (!Number.isInteger(t) || t < 0 || t >= classes) {
       throw invalidArgument(fn, 'target', `a class index in [0, ${classes})`, t, 'target-out-of-range');
@@ -37,7 +50,13 @@ export function targetIndices(target: Target | undefined, outputShape: readonly 
 
 /** Float rows with a 1 at each index (tf.oneHot refuses depth 1, which single-output models need). */
 function oneHotRows(indices: Int32Array, depth: number): tf.Tensor2D {
-  return tf.cast(tf.equal(tf.tensor2d(indices, [indices.length, 1], 'int32'), tf.expandDims(tf.range(0, depth, 1, 'int32'), 0)), 'float32') as tf.Tensor2D;
+  return tf.cast(
+    tf.equal(
+      tf.tensor2d(indices, [indices.length, 1], 'int32'),
+      tf.expandDims(tf.range(0, depth, 1, 'int32'), 0),
+    ),
+    'float32',
+  ) as tf.Tensor2D;
 }
 
 /** The per-sample value being explained, shape [N]: the target column of the output. */
@@ -45,7 +64,12 @@ export function selectTarget(output: tf.Tensor, target: Target | undefined, fn: 
   if (typeof target === 'function') {
     const value = target(output);
     if (value.rank !== 1 || value.shape[0] !== output.shape[0]) {
-      throw invalidArgument(fn, 'target', `a function returning one value per sample (shape [${output.shape[0]}])`, value);
+      throw invalidArgument(
+        fn,
+        'target',
+        `a function returning one value per sample (shape [${output.shape[0]}])`,
+        value,
+      );
     }
     return value as tf.Tensor1D;
   }

@@ -4,6 +4,12 @@ import '@tensorflow/tfjs-backend-wasm';
 
 export type BackendName = 'cpu' | 'wasm';
 
+// Silences tfjs's "install tfjs-node" banner, printed on every first tensor in Node.
+tf.env().set('PROD', true);
+// wasm registers with a higher priority but initialises asynchronously; cpu initialises at once, so
+// tensors made while a test file loads (models, fixtures) have a backend. Suites then switch.
+void tf.setBackend('cpu');
+
 /** Makes `name` the active backend (initialising it on first use). */
 export async function useBackend(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-type TensorLikeData = tf.Tensor | number[] | Float32Array | number;
+type TensorLikeData = tf.Tensor | number[] | Float32Array | Float64Array | Int32Array | number;
 
 function toFlat(x: TensorLikeData): { data: Float64Array; shape: number[] } {
   if (typeof x === 'number') return { data: Float64Array.of(x), shape: [] };
