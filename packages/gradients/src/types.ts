@@ -24,3 +24,29 @@ export interface LayerOptions {
   readonly layer: string;
   readonly attributeToLayerInput?: boolean;
 }
+
+/** One layer (a node name), or several attributed in one pass (results keyed by name). */
+export type LayerSelection = string | readonly string[];
+
+/** A tensor for a single layer, a record by layer name for a list. */
+export type PerLayer<L extends LayerSelection, T = tf.Tensor> = L extends string ? T : Record<string, T>;
+
+/** What a layer method returns: one tensor per layer, and `delta` where the method has one. */
+export interface LayerAttributionResult<L extends LayerSelection> {
+  readonly attributions: PerLayer<L>;
+  readonly delta?: PerLayer<L>;
+}
+
+export interface LayerSelectionOptions<L extends LayerSelection> {
+  /** Node name(s) whose output (or input, with `attributeToLayerInput`) is attributed. */
+  readonly layer: L;
+  readonly attributeToLayerInput?: boolean;
+}
+
+export interface BatchingOptions extends ProgressOptions {
+  /**
+   * Rows (samples × path points) per forward/backward pass, as Captum counts them; all at once when
+   * absent. Must be at least the batch size.
+   */
+  readonly internalBatchSize?: number;
+}
