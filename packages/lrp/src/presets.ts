@@ -1,0 +1,113 @@
+import type { BackwardRule } from '@attrib/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { category, firstLayer, kinds, layerMap, mixed, type Composite, type NodeMatcher } from './composite.js';
+import type { Stabilizer } from './stabilizer.js';
+import { alphaBeta } from './rules/alpha-beta.js';
+import { epsilon } from './rules/epsilon.js';
+import { flat } from './rules/flat.js';
+import { gamma } from './rules/gamma.js';
+import { norm } from './rules/norm.js';
+import { pass } from './rules/pass.js';
+import { deconvnetRelu, guidedBackpropRelu } from './rules/relu-rules.js';
+import { zBox } from './rules/z-box.js';
+import { zPlus } from './rules/z-plus.js';
+import type { ZeroParams } from './rules/common.js';
+
+export interface PresetOptions {
+  /** ε of the epsilon rule on dense layers (default 1e-6). */
+  readonly epsilon?: Stabilizer;
+  /** Stabilizer of every other rule (default 1e-6). */
+  readonly stabilizer?: Stabilizer;
+  readonly zeroParams?: ZeroParams;
+}
+
+// Zennit's node families. Max-pooling, flatten, slice and concat keep their plain gradient.
+const conv: NodeMatcher = 'conv2d';
+const dense: NodeMatcher = 'linear';
+const convOrDense: NodeMatcher = kinds('conv2d', 'linear');
+
+/** Zennit's base map: activations and BatchNorm pass, sums and average pools share by contribution. */
+function base(stabilizer: Stabilizer | undefined): Array<readonly [NodeMatcher, BackwardRule]> {
+  const normRule = norm({ stabilizer });
+  return [
+    [category('activation'), pass()],
+    [kinds('sum', 'avgpool2d', 'globalAvgPool'), normRule],
+    ['batchnorm', pass()],
+  ];
+}
+
+function withDense(options: PresetOptions, convRule: BackwardRule): Composite {
+  const dense_ = epsilon({ epsilon: options.epsilon, zeroParams: options.zeroParams });
+  return layerMap([...base(options.stabilizer), [conv, convRule], [dense, dense_]]);
+}
+
+/** z⁺ on convolutions, ε on dense layers. */
+export function epsilonPlus(options: PresetOptions = {}): Composite {
+  return withDense(options, zPlus({ stabilizer: options.stabilizer, zeroParams: options.zeroParams }));
+}
+
+/** α2β1 on convolutions, ε on dense layers. */
+export function epsilonAlpha2Beta1(options: PresetOptions = {}): Composite {
+  return withDense(options, alphaBeta({ alpha: 2, beta: 1, stabilizer: options.stabilizer, zeroParams: options.zeroParams }));
+}
+
+function withFlatFirst(options: PresetOptions, rest: Composite): Composite {
+  return mixed(firstLayer(convOrDense, flat({ stabilizer: options.stabilizer, zeroParams: options.zeroParams })), rest);
+}
+
+/** epsilonPlus, with Flat on the first dense or conv layer. */
+export function epsilonPlusFlat(options: PresetOptions = {}): Composite {
+  return withFlatFirst(options, epsilonPlus(options));
+}
+
+/** epsilonAlpha2Beta1, with Flat on the first dense or conv layer. */
+export function epsilonAlpha2Beta1Flat(options: PresetOptions = {}): Composite {
+  return withFlatFirst(options, epsilonAlpha2Beta1(options));
+}
+
+export interface GammaBoxOptions extends PresetOptions {
+  /** Input bounds for zᴮ on the first convolution (numbers or tensors broadcastable to the input). */
+  readonly low: number | tf.Tensor;
+  readonly high: number | tf.Tensor;
+  /** γ on the other convolutions (default 0.25). */
+  readonly gamma?: number;
+}
+
+/** zᴮ on the first convolution, γ on the other convolutions, ε on dense layers. */
+export function epsilonGammaBox(options: GammaBoxOptions): Composite {
+  const { low, high, stabilizer, zeroParams } = options ?? ({} as GammaBoxOptions);
+  return mixed(
+    firstLayer(conv, zBox({ low, high, stabilizer, zeroParams })),
+    withDense(options, gamma({ gamma: options.gamma, stabilizer, zeroParams })),
+  );
+}
+
+/** GuidedBackprop as a composite: ReLUs pass only positive gradient where the input was positive. */
+export function guidedBackprop(): Composite {
+  return layerMap([['relu', guidedBackpropRelu()]]);
+}
+
+/** Deconvnet as a composite: ReLUs pass only positive gradient, ignoring the forward mask. */
+export function deconvnet(): Composite {
+  return layerMap([['relu', deconvnetRelu()]]);
+}
+
+/** Excitation backprop: z⁺ on every dense and conv layer, sums and average pools by contribution. */
+export function excitationBackprop(options: { readonly stabilizer?: Stabilizer } = {}): Composite {
+  const normRule = norm(options);
+  return layerMap([
+    [kinds('sum', 'avgpool2d', 'globalAvgPool'), normRule],
+    [convOrDense, zPlus(options)],
+  ]);
+}
+
+/**
+ * Captum's LRP defaults: ε = 1e-9 on dense, conv, pooling (max and average), BatchNorm and add;
+ * activations pass. Pair it with `seed: 'logit'` to reproduce Captum's numbers.
+ */
+export function captumDefault(): Composite {
+  return layerMap([
+    [kinds('linear', 'conv2d', 'maxpool2d', 'avgpool2d', 'batchnorm', 'add'), epsilon({ epsilon: 1e-9 })],
+    [category('activation'), pass()],
+  ]);
+}
