@@ -1,0 +1,205 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertFinite, chunkRanges, invalidArgument, shapeMismatch, yieldToEventLoop, type Graph, type ProgressCallback } from '@attrib/core';
+import { knockoutHook } from '@attrib/perturbation';
+import { ablationMasks, keepVector, permutationsFor, rankUnits, type MaskKind } from './ablation-masks.js';
+import { positiveInteger } from './checks.js';
+import { summariseCurves, type CurveSet } from './curve-summary.js';
+
+export const ablationMetrics = ['accuracy', 'targetLogit', 'targetProbability'] as const;
+export type AblationMetric = (typeof ablationMetrics)[number];
+
+/** Inputs with one class label per sample (the label is also the target of the logit metrics). */
+export interface LabelledInputs {
+  readonly inputs: tf.Tensor;
+  readonly labels: ArrayLike<number>;
+}
+
+export interface NeuronAblationOptions {
+  /** The node whose units are ablated: its output, or (`at: 'input'`) the tensor entering it. */
+  readonly layer: string;
+  readonly at?: 'output' | 'input';
+  /** One score per unit of the layer tensor (flat, NHWC); higher = more important. */
+  readonly scores: ArrayLike<number> | tf.Tensor;
+  /** Held-out samples of the cluster the scores were computed on. */
+  readonly evaluation: LabelledInputs;
+  /** Samples of other clusters, to see whether the ablation is specific. */
+  readonly offCluster?: LabelledInputs;
+  /** Numbers of ablated units (every k from 0 to the unit count by default). */
+  readonly ks?: readonly number[];
+  /** Seeds of the random-k curves: a count (seeds 0..count−1) or the list. Default 20. */
+  readonly seeds?: number | readonly number[];
+  /** What an ablated unit becomes: 0, its mean over `reference` inputs, or `value`. */
+  readonly mode?: 'zero' | 'mean' | 'value';
+  readonly reference?: tf.Tensor;
+  readonly value?: number | tf.Tensor;
+  /** Masks evaluated per forward pass (each on every evaluation sample). Default: about 8192 rows a pass. */
+  readonly perturbationsPerEval?: number;
+  readonly onProgress?: ProgressCallback;
+}
+
+export interface NeuronAblationResult {
+  readonly layer: string;
+  readonly at: 'output' | 'input';
+  readonly units: number;
+  readonly ks: number[];
+  /** k / units, the x axis of the areas. */
+  readonly fractions: number[];
+  readonly seeds: number[];
+  /** Unit indices, most important first. */
+  readonly ranking: number[];
+  readonly cluster: Record<AblationMetric, CurveSet>;
+  readonly offCluster?: Record<AblationMetric, CurveSet>;
+}
+
+const FN = 'neuronAblationCurves';
+
+function checkLabelled(set: LabelledInputs, argument: string): Int32Array {
+  if (!set || !(set.inputs instanceof tf.Tensor)) throw invalidArgument(FN, `${argument}.inputs`, 'a tensor of model inputs', set?.inputs);
+  const labels = Int32Array.from(set.labels ?? []);
+  if (labels.length !== set.inputs.shape[0]) throw invalidArgument(FN, `${argument}.labels`, `one class index per sample (${set.inputs.shape[0]})`, set.labels);
+  assertFinite(set.inputs, FN, `${argument}.inputs`);
+  return labels;
+}
+
+/** The layer tensor's unit shape, and the replacement an ablated unit takes. */
+function layerReplacement(model: Graph, options: NeuronAblationOptions, sample: tf.Tensor): { unitShape: number[]; replacement: tf.Tensor | number } {
+  const node = model.node(options.layer, FN);
+  const read = (inputs: tf.Tensor) => {
+    const result = model.forward(inputs, { fn: FN });
+    return options.at === 'input' ? result.nodeInputs.get(node.name)![0] : result.values.get(node.name)!;
+  };
+  const unitShape = tf.tidy(() => read(sample).shape.slice(1));
+  const mode = options.mode ?? 'zero';
+  if (mode === 'zero') return { unitShape, replacement: 0 };
+  if (mode === 'mean') {
+    if (!(options.reference instanceof tf.Tensor)) throw invalidArgument(FN, 'reference', "a tensor of model inputs when mode is 'mean'", options.reference);
+    return { unitShape, replacement: tf.tidy(() => tf.mean(read(options.reference!), 0, true)) };
+  }
+  if (mode !== 'value') throw invalidArgument(FN, 'mode', "'zero', 'mean' or 'value'", mode);
+  const value = options.value;
+  if (typeof value === 'number' && Number.isFinite(value)) return { unitShape, replacement: value };
+  if (!(value instanceof tf.Tensor)) throw invalidArgument(FN, 'value', "a finite number or a tensor when mode is 'value'", value);
+  if (value.size !== unitShape.reduce((a, b) => a * b, 1)) throw shapeMismatch(FN, 'value', `[${unitShape}] (the unit shape of '${node.name}')`, value.shape);
+  return { unitShape, replacement: tf.reshape(value, [1, ...unitShape]) };
+}
+
+/**
+ * Neuron ablation curves: the model's accuracy, mean target logit and mean target probability on a
+ * held-out part of a cluster (and off it) as the k highest-scored units of a layer are ablated,
+ * against the k lowest and k random ones (many seeds: mean, 95% band), with areas and an empirical
+ * p-value. Every (k, seed) mask runs in batches: the evaluation inputs are tiled under many masks
+ * and one forward pass applies a per-sample keep mask (`knockoutHook`).
+ */
+export async function neuronAblationCurves(model: Graph, options: NeuronAblationOptions): Promise<NeuronAblationResult> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument(FN, 'options', 'an object with layer, scores and evaluation', options);
+  const at = options.at ?? 'output';
+  if (at !== 'output' && at !== 'input') throw invalidArgument(FN, 'at', "'output' or 'input'", at);
+  if (typeof options.layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', options.layer);
+  model.node(options.layer, FN);
+  const onLabels = checkLabelled(options.evaluation, 'evaluation');
+  const offLabels = options.offCluster ? checkLabelled(options.offCluster, 'offCluster') : new Int32Array(0);
+  if (onLabels.length === 0) throw invalidArgument(FN, 'evaluation.inputs', 'at least one sample', options.evaluation.inputs);
+  const seeds = typeof options.seeds === 'number' || options.seeds === undefined
+    ? Array.from({ length: positiveInteger(FN, 'seeds', options.seeds as number | undefined, 20) }, (_, s) => s)
+    : [...options.seeds];
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) throw invalidArgument(FN, 'seeds', 'a positive count or a list of integer seeds', options.seeds);
+
+  const evalInputs = options.offCluster ? tf.concat([options.evaluation.inputs, options.offCluster.inputs]) : tf.clone(options.evaluation.inputs);
+  const labels = Int32Array.from([...onLabels, ...offLabels]);
+  const owned: tf.Tensor[] = [evalInputs];
+  try {
+    const { unitShape, replacement } = tf.tidy(() => layerReplacement(model, { ...options, at }, tf.slice(evalInputs, 0, 1)));
+    if (replacement instanceof tf.Tensor) owned.push(replacement);
+    const units = unitShape.reduce((a, b) => a * b, 1);
+    const scores = options.scores instanceof tf.Tensor ? options.scores.dataSync() : options.scores;
+    if (!scores || scores.length !== units) throw invalidArgument(FN, 'scores', `one score per unit of '${options.layer}' (${units})`, options.scores);
+    if (Array.from(scores).some((s) => Number.isNaN(s))) throw invalidArgument(FN, 'scores', 'numbers (no NaN)', 'NaN', 'non-finite-input');
+    const ks = options.ks ? [...options.ks] : Array.from({ length: units + 1 }, (_, k) => k);
+    if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 0 || k > units)) throw invalidArgument(FN, 'ks', `integers in [0, ${units}]`, options.ks);
+    const outputShape = tf.tidy(() => model.run(tf.slice(evalInputs, 0, 1)).shape);
+    const classes = outputShape.slice(1).reduce((a, b) => a * b, 1);
+    if (labels.some((l) => l < 0 || l >= classes)) throw invalidArgument(FN, 'evaluation.labels', `class indices in [0, ${classes})`, Array.from(labels), 'target-out-of-range');
+
+    const ranking = rankUnits(scores);
+    const masks = ablationMasks(ranking, ks, seeds);
+    const permutations = permutationsFor(units, seeds);
+    const rows = labels.length;
+    const perEval = options.perturbationsPerEval ?? Math.max(1, Math.floor(8192 / rows));
+    // metric sums per mask: [mask][on/off][metric]
+    const sums = masks.map(() => [new Float64Array(3), new Float64Array(3)]);
+    const chunks = chunkRanges(masks.length, perEval, FN, 'perturbationsPerEval');
+    for (const [index, [start, end]] of chunks.entries()) {
+      const metrics = evaluateMasks(model, evalInputs, labels, masks.slice(start, end), (mask) => keepVector(mask, ranking, permutations), {
+        layer: options.layer,
+        at,
+        unitShape,
+        replacement,
+      });
+      for (let m = 0; m < end - start; m++) {
+        for (let e = 0; e < rows; e++) {
+          const side = e < onLabels.length ? 0 : 1;
+          for (let j = 0; j < 3; j++) sums[start + m][side][j] += metrics[(m * rows + e) * 3 + j];
+        }
+      }
+      options.onProgress?.({ done: end, total: masks.length, stage: 'ablation' });
+      if (index + 1 < chunks.length) await yieldToEventLoop();
+    }
+
+    const fractions = ks.map((k) => k / units);
+    const summarise = (side: 0 | 1, count: number) =>
+      Object.fromEntries(
+        ablationMetrics.map((metric, j) => {
+          const curve = (pick: (mask: MaskKind) => boolean) => masks.flatMap((mask, m) => (pick(mask) ? [sums[m][side][j] / count] : []));
+          const perSeed = seeds.map((seed) => curve((mask) => mask.kind === 'random' && mask.seed === seed));
+          return [metric, summariseCurves(fractions, curve((mask) => mask.kind === 'top'), curve((mask) => mask.kind === 'bottom'), perSeed)];
+        }),
+      ) as Record<AblationMetric, CurveSet>;
+    return {
+      layer: options.layer,
+      at,
+      units,
+      ks,
+      fractions,
+      seeds,
+      ranking,
+      cluster: summarise(0, onLabels.length),
+      ...(offLabels.length ? { offCluster: summarise(1, offLabels.length) } : {}),
+    };
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+/**
+ * One forward pass over `masks.length` copies of the inputs, copy m ablated by mask m. Returns, per
+ * row (mask-major), [correct, target logit, target probability].
+ */
+function evaluateMasks(
+  model: Graph,
+  inputs: tf.Tensor,
+  labels: Int32Array,
+  masks: readonly MaskKind[],
+  keepOf: (mask: MaskKind) => Float32Array,
+  layer: { layer: string; at: 'output' | 'input'; unitShape: number[]; replacement: tf.Tensor | number },
+): Float32Array {
+  const rows = inputs.shape[0];
+  const units = layer.unitShape.reduce((a, b) => a * b, 1);
+  const keepData = new Float32Array(masks.length * units);
+  masks.forEach((mask, m) => keepData.set(keepOf(mask), m * units));
+  const result = tf.tidy(() => {
+    const copies = masks.length;
+    const tiled = tf.tile(inputs, [copies, ...inputs.shape.slice(1).map(() => 1)]);
+    const keep = tf.reshape(tf.tile(tf.tensor3d(keepData, [copies, 1, units]), [1, rows, 1]), [copies * rows, ...layer.unitShape]);
+    const hook = knockoutHook({ node: layer.layer, at: layer.at, keep, replacement: layer.replacement, name: 'neuronAblationCurves' });
+    const output = tf.reshape(model.forward(tiled, { hooks: [hook], fn: FN }).output, [copies * rows, -1]);
+    const targets = tf.tile(tf.tensor1d(labels, 'int32'), [copies]);
+    const oneHot = tf.oneHot(targets, output.shape[1]!);
+    const correct = tf.cast(tf.equal(tf.argMax(output, 1), targets), 'float32');
+    const logit = tf.sum(tf.mul(output, oneHot), 1);
+    const probability = tf.sum(tf.mul(tf.softmax(output), oneHot), 1);
+    return tf.stack([correct, logit, probability], 1);
+  });
+  const data = result.dataSync() as Float32Array;
+  result.dispose();
+  return data;
+}
