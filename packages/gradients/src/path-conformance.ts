@@ -3,6 +3,14 @@ import type { ConformanceAdapter, ConformanceCase, Graph, NeuronSelector, Target
 import { saliency } from './saliency.js';
 import { inputXGradient } from './input-x-gradient.js';
 import { integratedGradients, type ApproximationMethodName } from './integrated-gradients.js';
+import { layerActivation } from './layer-activation.js';
+import { layerGradientXActivation } from './layer-gradient.js';
+import { layerConductance } from './layer-conductance.js';
+import { layerIntegratedGradients } from './layer-integrated-gradients.js';
+import { internalInfluence } from './internal-influence.js';
+import { neuronGradient } from './neuron-gradient.js';
+import { neuronIntegratedGradients } from './neuron-integrated-gradients.js';
+import { neuronConductance } from './neuron-conductance.js';
 
 type Options = Readonly<Record<string, unknown>>;
 
@@ -45,6 +53,14 @@ export const pathConformanceAdapters: readonly ConformanceAdapter[] = [
   adapter('Saliency', (m, x, o) => saliency(m, x, { target: target(o), abs: o.abs !== false })),
   adapter('InputXGradient', (m, x, o) => inputXGradient(m, x, { target: target(o) })),
   adapter('IntegratedGradients', (m, x, o) => integratedGradients(m, x, { target: target(o), ...path(o), returnConvergenceDelta: o.returnConvergenceDelta === true })),
+  adapter('LayerActivation', (m, x, o) => layerActivation(m, x, layer(o))),
+  adapter('LayerGradientXActivation', (m, x, o) => layerGradientXActivation(m, x, { ...layer(o), target: target(o) })),
+  adapter('LayerConductance', (m, x, o) => layerConductance(m, x, { ...layer(o), target: target(o), ...path(o), returnConvergenceDelta: o.returnConvergenceDelta === true })),
+  adapter('LayerIntegratedGradients', (m, x, o) =>
+    layerIntegratedGradients(m, x, { ...layer(o), target: target(o), ...path(o), returnConvergenceDelta: o.returnConvergenceDelta === true }),
+  ),
+  adapter('InternalInfluence', (m, x, o) => internalInfluence(m, x, { ...layer(o), target: target(o), ...path(o) })),
+  adapter('NeuronGradient', (m, x, o) => neuronGradient(m, x, neuron(o))),
+  adapter('NeuronIntegratedGradients', (m, x, o) => neuronIntegratedGradients(m, x, { ...neuron(o), ...path(o) })),
+  adapter('NeuronConductance', (m, x, o) => neuronConductance(m, x, { ...neuron(o), target: target(o), ...path(o) })),
 ];
-void layer;
-void neuron;
