@@ -75,7 +75,7 @@ const shapeOf = (name: string) => shapes[name] ?? shapes[name.split('/')[1]];
  * Adam. Same seed, same backend → same weights.
  */
 export function trainTower3(options: TrainTower3Options = {}): Tower3 {
-  const { seed = 0, steps = 300, learningRate = 0.05, samples = 200, onStep } = options;
+  const { seed = 0, steps = 150, learningRate = 0.05, samples = 200, onStep } = options;
   const next = uniformGenerator(seed);
   const x = normalSamples(samples * TOWER_COUNT, next);
   const labels = Int32Array.from({ length: samples }, (_, i) => (x[i * TOWER_COUNT + INFORMATIVE_FEATURE] > 0 ? 1 : 0));
