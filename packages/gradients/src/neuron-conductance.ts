@@ -4,10 +4,10 @@ import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
-import { neuronTarget, type NeuronOptions } from './neuron-gradient-objective.js';
+import { neuronTarget, type NeuronAttributionOptions } from './neuron-gradient-objective.js';
 import type { AttributionResult, TargetOptions } from './types.js';
 
-export interface NeuronConductanceOptions extends NeuronOptions, TargetOptions, PathOptions {}
+export interface NeuronConductanceOptions extends NeuronAttributionOptions, TargetOptions, PathOptions {}
 
 /**
  * NeuronConductance (Dhamdhere et al.): the flow of `f[t]` through one neuron, per input feature:

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, resolveTensorRef, selectNeuron, type Graph, type NeuronSelector, type ObjectiveContext, type TensorRef } from '@attrib/core';
 
-export interface NeuronOptions {
+export interface NeuronAttributionOptions {
   /** The node holding the neuron. */
   readonly layer: string;
   /** A flat index, an index tuple (NHWC, batch excluded) or a function of the activation giving [N]. */
@@ -19,7 +19,7 @@ export interface NeuronTarget {
 }
 
 /** Checks layer and selector and builds the per-row neuron objective. */
-export function neuronTarget(model: Graph, options: NeuronOptions, fn: string): NeuronTarget {
+export function neuronTarget(model: Graph, options: NeuronAttributionOptions, fn: string): NeuronTarget {
   if (typeof options?.layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', options?.layer);
   const { neuron } = options;
   const selectorOk = typeof neuron === 'number' || typeof neuron === 'function' || (Array.isArray(neuron) && neuron.every((i) => typeof i === 'number'));

@@ -4,10 +4,10 @@ import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
-import { neuronTarget, type NeuronOptions } from './neuron-gradient-objective.js';
+import { neuronTarget, type NeuronAttributionOptions } from './neuron-gradient-objective.js';
 import type { AttributionResult } from './types.js';
 
-export interface NeuronIntegratedGradientsOptions extends NeuronOptions, PathOptions {}
+export interface NeuronIntegratedGradientsOptions extends NeuronAttributionOptions, PathOptions {}
 
 /** NeuronIntegratedGradients: IG of one neuron, `(x − b) · Σ_k s_k ∂neuron/∂x (b + α_k (x − b))`. */
 export async function neuronIntegratedGradients(model: Graph, inputs: tf.Tensor, options: NeuronIntegratedGradientsOptions): Promise<AttributionResult> {
