@@ -1,1 +1,10 @@
 export { knockoutHook, neuronKnockout, type KnockoutHookOptions, type NeuronKnockoutOptions, type NeuronKnockout } from './knockout.js';
+export { featureAblation, type FeatureAblationOptions } from './feature-ablation.js';
+export { occlusion, type OcclusionOptions } from './occlusion.js';
+export { shapleyValues, type ShapleyValuesOptions } from './shapley-values.js';
+export { shapleyValueSampling, type ShapleyValueSamplingOptions } from './shapley-value-sampling.js';
+export { neuronFeatureAblation, type NeuronFeatureAblationOptions } from './neuron-feature-ablation.js';
+export { layerFeatureAblation, type LayerFeatureAblationOptions } from './layer-feature-ablation.js';
+export { type CoalitionOptions } from './coalitions.js';
+export { type AttributionResult, type PerturbationOptions } from './common.js';
+export { type Model, type ForwardFunction, type ObjectiveContext } from './model.js';
