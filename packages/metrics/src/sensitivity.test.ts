@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, loadModel } from '@attrib/core';
+import { saliency } from '@attrib/gradients';
+import { describeWithBackends, expectNoLeaks, randomTensor, tinyModels } from '@attrib/test-utils';
+import { sensitivityMax } from './sensitivity.js';
+
+describeWithBackends('sensitivityMax', ['cpu'], () => {
+  it('is 0 for an explanation that ignores the input, and bounded for the identity explanation', async () => {
+    const x = randomTensor([3, 4], 41, 1, 2);
+    const constant = await sensitivityMax(() => tf.ones([3, 4]), x, { nPerturbSamples: 1 });
+    expect(Array.from(constant.sensitivity.dataSync())).toEqual([0, 0, 0]);
+    const identity = await sensitivityMax((inputs) => tf.clone(inputs), x, { perturbRadius: 0.1, nPerturbSamples: 5, perturbationsPerEval: 4 });
+    const norms = tf.tidy(() => tf.norm(x, 'euclidean', 1).arraySync());
+    identity.sensitivity.arraySync().forEach((s, i) => {
+      // ‖ε‖ / ‖x‖ with |ε_j| ≤ 0.1 over 4 entries.
+      expect(s).toBeGreaterThan(0);
+      expect(s).toBeLessThanOrEqual((0.1 * 2) / norms[i] + 1e-6);
+    });
+    tf.dispose([x, constant.sensitivity, identity.sensitivity]);
+  });
+
+  it('passes each row’s sample index so per-sample targets can be expanded', async () => {
+    const model = loadModel(tinyModels.mlp());
+    const x = randomTensor([2, 3], 42);
+    const targets = [0, 1];
+    const seen: number[][] = [];
+    await expectNoLeaks(() =>
+      sensitivityMax(
+        async (inputs, { sampleIndex }) => {
+          seen.push(Array.from(sampleIndex));
+          return (await saliency(model, inputs, { target: Array.from(sampleIndex, (i) => targets[i]) })).attributions;
+        },
+        x,
+        { nPerturbSamples: 3, perturbationsPerEval: 4 },
+      ),
+    );
+    expect(seen).toEqual([[0, 1], [0, 0, 0, 1], [1, 1]]);
+    x.dispose();
+  });
+
+  it('rejects bad options', async () => {
+    const x = randomTensor([1, 2], 1);
+    await expect(sensitivityMax(undefined as never, x)).rejects.toThrow(InvalidArgumentError);
+    await expect(sensitivityMax(() => tf.clone(x), x, { perturbRadius: -1 })).rejects.toThrow(/perturbRadius/);
+    await expect(sensitivityMax(() => tf.clone(x), x, { normOrd: 'l1' as never })).rejects.toThrow(/normOrd/);
+    x.dispose();
+  });
+});
