@@ -129,7 +129,7 @@ describeWithBackends('deepLift', ['cpu'], () => {
     const x = randomTensor([2, 4, 4, 1], 23);
     const b = randomTensor([2, 4, 4, 1], 24);
     const w = spec.nodes[2].weight!.data;
-    const [xs, bs] = [x.dataSync(), b.dataSync()];
+    const [xs, bs] = [x.dataSync() as Float32Array, b.dataSync() as Float32Array];
     const expected = new Float64Array(32);
     for (let n = 0; n < 2; n++) {
       for (let wi = 0; wi < 4; wi++) {
@@ -213,7 +213,7 @@ describeWithBackends('deepLift', ['cpu'], () => {
     const literal = literalMlp(graph, 'tanh', x.arraySync() as number[][], b.arraySync() as number[][], [0, 0]);
     const act = neuronDeepLift(graph, x, { layer: 'relu1', neuron: 2, baselines: b }).attributions;
     expectTensorsClose(act, literal.map((r) => r.neuron(2)).flat(), { atol: 1e-6 });
-    const neuronValue = (v: tf.Tensor) => tf.tidy(() => tf.slice(graph.forward(v).values.get('relu1')!, [0, 2], [-1, 1]).reshape([-1]));
+    const neuronValue = (v: tf.Tensor) => tf.tidy(() => tf.reshape(tf.slice(graph.forward(v).values.get('relu1')!, [0, 2], [-1, 1]), [-1]));
     expectTensorsClose(tf.sum(act, 1), tf.sub(neuronValue(x), neuronValue(b)), { atol: 1e-6 });
     const before = neuronDeepLift(graph, x, { layer: 'relu1', neuron: [2], baselines: b, attributeToNeuronInput: true }).attributions;
     const w1 = matrix(graph, 'fc1', 'weight');

@@ -8,9 +8,10 @@ type ReluBackward = (dy: tf.Tensor, x: tf.Tensor) => tf.Tensor;
 
 /** A ReLU whose backward is `backward`, as Captum's module hook makes it. */
 function reluWith(backward: ReluBackward): (x: tf.Tensor) => tf.Tensor {
-  return tf.customGrad((x: tf.Tensor | tf.GradSaveFunc, save: tf.GradSaveFunc) => {
-    (save as tf.GradSaveFunc)([x as tf.Tensor]);
-    return { value: tf.relu(x as tf.Tensor), gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => backward(dy, saved) };
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x]);
+    return { value: tf.relu(x), gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => backward(dy, saved) };
   }) as (x: tf.Tensor) => tf.Tensor;
 }
 
