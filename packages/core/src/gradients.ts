@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument } from './errors.js';
 import type { Graph, GraphInputs } from './graph.js';
+import { ensureTfjsExtras } from './setup.js';
 import { disposeAbandonedTape } from './tape.js';
 import type { ForwardHook } from './hooks.js';
 import { selectTarget, type Target } from './target.js';
@@ -75,6 +76,7 @@ function gradientTap(x: tf.Tensor, sink: (dy: tf.Tensor) => void): tf.Tensor {
  */
 export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOptions = {}): GradientResult {
   const fn = options.fn ?? 'gradients';
+  ensureTfjsExtras();
   const xs = graph.normalizeInputs(inputs, fn);
   const refs = (options.tensors ?? []).map((ref) => ({
     key: tensorRefKey(ref),

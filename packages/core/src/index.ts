@@ -1,5 +1,4 @@
 import './setup.js';
-import './kinds.js';
 
 export {
   AttribError,
@@ -57,5 +56,6 @@ export {
 } from './reverse-walk.js';
 export { chunkRanges, yieldToEventLoop, type Progress, type ProgressCallback } from './batching.js';
 export { assertFinite, resolveBaseline } from './validate.js';
+export { ensureTfjsExtras } from './setup.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';
 export { streamingStats, type StreamingStats, type StreamingStatsState } from './streaming-stats.js';

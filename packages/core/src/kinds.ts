@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { registerKind, type Config, type KindDefinition } from './module.js';
+import type { Config, KindDefinition } from './module.js';
 
 type P = Readonly<Record<string, tf.Tensor | null>>;
 
@@ -171,7 +171,8 @@ function pool(kind: 'maxpool2d' | 'avgpool2d'): KindDefinition {
   };
 }
 
-const builtins: KindDefinition[] = [
+/** The kinds every graph can use; plugins add more with `registerKind`. */
+export const builtinKindDefinitions: readonly KindDefinition[] = [
   linear,
   conv2d,
   batchnorm,
@@ -232,6 +233,4 @@ const builtins: KindDefinition[] = [
   },
 ];
 
-for (const definition of builtins) registerKind(definition);
-
-export const builtinKinds: readonly string[] = builtins.map((d) => d.kind);
+export const builtinKinds: readonly string[] = builtinKindDefinitions.map((d) => d.kind);

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { GraphError } from './errors.js';
+import { builtinKindDefinitions } from './kinds.js';
 
 export type Params = Readonly<Record<string, tf.Tensor>>;
 export type Config = Readonly<Record<string, unknown>>;
@@ -40,7 +41,8 @@ export interface KindDefinition {
   validate?(params: Readonly<Record<string, tf.Tensor | null>>, config: Config): void;
 }
 
-const kindRegistry = new Map<string, KindDefinition>();
+// Seeded with the built-in kinds here rather than by a side-effect import, so no bundler can drop them.
+const kindRegistry = new Map<string, KindDefinition>(builtinKindDefinitions.map((d) => [d.kind, d]));
 
 export function registerKind(definition: KindDefinition): void {
   kindRegistry.set(definition.kind, definition);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AttribError, PluginError, ShapeMismatchError } from './errors.js';
 import type { Graph, GraphInputs, GraphNode } from './graph.js';
 import type { ForwardHook } from './hooks.js';
+import { ensureTfjsExtras } from './setup.js';
 import { disposeAbandonedTape } from './tape.js';
 import { targetOneHot, type Target } from './target.js';
 
@@ -71,6 +72,7 @@ export function reverseWalk(
   options: ReverseWalkOptions = {},
 ): ReverseWalkResult {
   const fn = options.fn ?? 'reverseWalk';
+  ensureTfjsExtras();
   const keep = options.keep === 'all' ? graph.nodes.map((n) => n.name) : (options.keep ?? []);
   keep.forEach((name) => graph.node(name, fn));
   let result;
