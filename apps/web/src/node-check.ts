@@ -9,7 +9,7 @@ tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 const images = demoImages(4);
 const { targets, gradientSums, saliency } = explain(demoModel(), images);
-const peak = saliency.max().dataSync()[0];
+const peak = tf.max(saliency).dataSync()[0];
 if (!(peak > 0) || gradientSums.some((s) => !Number.isFinite(s))) {
   console.error(`vite build: implausible gradients ${gradientSums} (peak saliency ${peak})`);
   process.exit(1);
