@@ -36,11 +36,11 @@ function check(layer: Layer, rule: BackwardRule, spec: LiteralRule, tolerance = 
     const gradOutput = randomTensor(output.shape, 31, 0, 1);
     const [actual] = rule.backward({ node: layer.node, inputs: [layer.x], output, gradOutput });
     const n = layer.x.shape[0];
-    const xs = layer.x.reshape([n, -1]).arraySync() as number[][];
-    const rs = gradOutput.reshape([n, -1]).arraySync() as number[][];
+    const xs = tf.reshape(layer.x, [n, -1]).arraySync() as number[][];
+    const rs = tf.reshape(gradOutput, [n, -1]).arraySync() as number[][];
     const expected = xs.flatMap((x, k) => Array.from(literalRelevance(layer.literal, x, rs[k], spec)));
     expect(actual!.shape).toEqual(layer.x.shape);
-    expectTensorsClose(actual!.reshape([-1]), expected, tolerance);
+    expectTensorsClose(tf.reshape(actual!, [-1]), expected, tolerance);
   });
 }
 

@@ -7,9 +7,12 @@ import { invalidArgument } from '@attrib/core';
  */
 export type Stabilizer = number | { readonly epsilon: number; readonly clip?: boolean };
 
-/** sign(z) with sign(0) = +1, so a zero denominator never stays zero. */
+/**
+ * sign(z) with sign(0) = +1, so a zero denominator never stays zero. Built from `step` (not a
+ * comparison) because step has a (zero) gradient, so `tf.grad` can run through a whole explanation.
+ */
 function signPlus(z: tf.Tensor): tf.Tensor {
-  return tf.sub(tf.mul(tf.cast(tf.greaterEqual(z, 0), z.dtype), 2), 1);
+  return tf.sub(1, tf.mul(2, tf.step(tf.neg(z))));
 }
 
 /** Checks a stabilizer option once, when a rule is made, so a bad value fails early and by name. */

@@ -30,9 +30,10 @@ export function gamma(options: GammaOptions = {}): BackwardRule {
       { input: negativePart, param: up, zero: withBias(zero) },
       {},
     ],
+    // Masks from `step`, which (unlike comparisons) has a gradient, so tf.grad runs through.
     gradientMapper: (gradOutput, [a, b, c, d, z]) => {
-      const positive = tf.mul(tf.cast(tf.greater(z, 0), z.dtype), tf.div(gradOutput, stabilize(tf.add(a, b), stabilizer)));
-      const negative = tf.mul(tf.cast(tf.less(z, 0), z.dtype), tf.div(gradOutput, stabilize(tf.add(c, d), stabilizer)));
+      const positive = tf.mul(tf.step(z), tf.div(gradOutput, stabilize(tf.add(a, b), stabilizer)));
+      const negative = tf.mul(tf.step(tf.neg(z)), tf.div(gradOutput, stabilize(tf.add(c, d), stabilizer)));
       return [positive, positive, negative, negative, null];
     },
     reducer: inputTimesGradient,

@@ -5,7 +5,7 @@ import type { BackwardRule } from '@attrib/core';
 export function guidedBackpropRelu(): BackwardRule {
   return {
     name: 'guidedBackprop',
-    backward: ({ inputs: [x], gradOutput }) => [tf.mul(tf.cast(tf.greater(x, 0), gradOutput.dtype), tf.relu(gradOutput))],
+    backward: ({ inputs: [x], gradOutput }) => [tf.mul(tf.step(x), tf.relu(gradOutput))],
   };
 }
 
