@@ -1,8 +1,9 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/vendor/**', '**/node_modules/**', '**/*.cjs'] },
+  { ignores: ['**/dist/**', '**/dist-ssr/**', '**/vendor/**', '**/node_modules/**', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,4 +12,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  // Build and check scripts run in Node; the browser demo's page code runs in a browser.
+  { files: ['**/*.mjs', '**/scripts/**'], languageOptions: { globals: globals.node } },
+  { files: ['apps/web/src/**'], languageOptions: { globals: globals.browser } },
 );
