@@ -1,6 +1,7 @@
 // Serves the Vite build on 127.0.0.1, opens it in headless Chromium (driven by playwright-core, never a
 // downloaded browser) and checks the page computed the same input gradients as the Vite SSR build on
 // Node. The browser is Debian's /usr/bin/chromium (`apt-get install -y chromium`), or CHROMIUM_PATH.
+/* global document -- used inside page.evaluate callbacks, which run in the browser */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
