@@ -17,6 +17,8 @@ export interface CoalitionGame {
   readonly scorer: Scorer;
   readonly mask: GroupMask;
   readonly groups: number;
+  /** The baseline, resolved to the input's shape. */
+  readonly baseline: tf.Tensor;
   /**
    * Values of `count` coalitions, [count × nOut]; `fill(i, flags)` writes coalition i's presence
    * flags (1 = the group keeps the input, 0 = baseline) into `flags` (length groups, zeroed).
@@ -47,6 +49,7 @@ export async function withCoalitionGame<T>(
       scorer,
       mask,
       groups,
+      baseline: replacement,
       values: (count, fill, stage) =>
         evaluatePerturbations({
           total: count,

@@ -8,3 +8,7 @@ export { layerFeatureAblation, type LayerFeatureAblationOptions } from './layer-
 export { type CoalitionOptions } from './coalitions.js';
 export { type AttributionResult, type PerturbationOptions } from './common.js';
 export { type Model, type ForwardFunction, type ObjectiveContext } from './model.js';
+export { featurePermutation, type FeaturePermutationOptions } from './feature-permutation.js';
+export { kernelShap, type KernelShapOptions } from './kernel-shap.js';
+export { lime, type LimeOptions } from './lime.js';
+export { type LinearFitOptions } from './linear-fit.js';

@@ -1,0 +1,57 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from '@attrib/core';
+import { type AttributionResult } from './common.js';
+import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
+import type { Model } from './model.js';
+import { seededRandom } from './random.js';
+import { checkSamples, fitSurrogate } from './surrogate.js';
+
+export interface KernelShapOptions extends CoalitionOptions {
+  /** Coalitions to evaluate, the all-present and all-absent ones included (default 25, as Captum). */
+  readonly nSamples?: number;
+  /** Seed of the coalition sampling (default 0). */
+  readonly seed?: number;
+}
+
+const FN = 'kernelShap';
+
+/**
+ * KernelSHAP as Captum computes it: the coalitions are the full and the empty one, then coalitions
+ * whose size k is drawn with probability ∝ (n−1)/(k(n−k)) (the Shapley kernel) and members drawn
+ * uniformly; an unweighted least-squares fit with intercept of f(·)[t] on the flags gives one
+ * coefficient per group. With enough samples it approaches the Shapley values.
+ */
+export async function kernelShap(model: Model, inputs: tf.Tensor, options: KernelShapOptions = {}): Promise<AttributionResult> {
+  const samples = checkSamples(FN, options.nSamples ?? 25);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
+  return withCoalitionGame(model, inputs, options, FN, async (game) => {
+    const coalitions = kernelShapCoalitions(game.groups, samples, seededRandom(seed));
+    return { attributions: await fitSurrogate(game, inputs, { coalitions, samples, weight: () => 1, fit: { penalty: 'none' } }) };
+  });
+}
+
+/** [samples × groups] presence flags: all present, none present, then Shapley-kernel draws. */
+export function kernelShapCoalitions(groups: number, samples: number, random: () => number): Float32Array {
+  const flags = new Float32Array(samples * groups);
+  flags.fill(1, 0, groups);
+  const sizes = Array.from({ length: Math.max(groups - 1, 0) }, (_, i) => (groups - 1) / ((i + 1) * (groups - i - 1)));
+  const totalWeight = sizes.reduce((a, b) => a + b, 0);
+  const order = Int32Array.from({ length: groups }, (_, i) => i);
+  for (let r = 2; r < samples; r++) {
+    if (sizes.length === 0) {
+      flags.fill(random() < 0.5 ? 1 : 0, r * groups, (r + 1) * groups);
+      continue;
+    }
+    let pick = random() * totalWeight;
+    let size = 1;
+    while (size < sizes.length && pick >= sizes[size - 1]) pick -= sizes[size++ - 1];
+    // The first `size` entries of a partial Fisher–Yates shuffle are a uniform subset of that size.
+    for (let i = 0; i < size; i++) {
+      const j = i + Math.floor(random() * (groups - i));
+      [order[i], order[j]] = [order[j], order[i]];
+      flags[r * groups + order[i]] = 1;
+    }
+  }
+  return flags;
+}

@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from '@attrib/core';
+import { type AttributionResult } from './common.js';
+import { withCoalitionGame, type CoalitionGame, type CoalitionOptions } from './coalitions.js';
+import type { LinearFitOptions } from './linear-fit.js';
+import type { Model } from './model.js';
+import { seededRandom } from './random.js';
+import { checkSamples, fitSurrogate } from './surrogate.js';
+
+export interface LimeOptions extends CoalitionOptions {
+  /** Random coalitions (each group present with probability ½; default 50, as Captum). */
+  readonly nSamples?: number;
+  /** Width of the similarity kernel exp(−d²/width²) on the cosine distance d (default 1). */
+  readonly kernelWidth?: number;
+  /** The interpretable model: lasso with α 0.01 by default (Captum's), or ridge / plain least squares. */
+  readonly interpretableModel?: LinearFitOptions;
+  readonly seed?: number;
+}
+
+const FN = 'lime';
+
+/**
+ * LIME with Captum's defaults: random coalitions, weighted by the similarity of the perturbed input
+ * to the input (exponential kernel on the cosine distance in input space), and a linear surrogate of
+ * f(·)[t] on the coalition flags whose coefficients are the attributions.
+ */
+export async function lime(model: Model, inputs: tf.Tensor, options: LimeOptions = {}): Promise<AttributionResult> {
+  const samples = checkSamples(FN, options.nSamples ?? 50);
+  const width = options.kernelWidth ?? 1;
+  if (!(typeof width === 'number' && width > 0 && Number.isFinite(width))) throw invalidArgument(FN, 'kernelWidth', 'a positive number', width);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
+  const fit = options.interpretableModel ?? { penalty: 'l1', alpha: 0.01 };
+  return withCoalitionGame(model, inputs, options, FN, async (game) => {
+    const random = seededRandom(seed);
+    const coalitions = Float32Array.from({ length: samples * game.groups }, () => (random() < 0.5 ? 0 : 1));
+    const similarity = cosineSimilarities(game, inputs, coalitions, samples);
+    const weight = (r: number, n: number) => Math.exp(-((1 - similarity[n * samples + r]) ** 2) / width ** 2);
+    return { attributions: await fitSurrogate(game, inputs, { coalitions, samples, weight, fit }) };
+  });
+}
+
+/**
+ * cos(x_n, perturbed_{r,n}) for every coalition r and sample n, from per-group sums of x², x·b and
+ * b² (the perturbed input takes x on present groups and b elsewhere), without building the inputs.
+ */
+function cosineSimilarities(game: CoalitionGame, inputs: tf.Tensor, coalitions: Float32Array, samples: number): Float64Array {
+  const { groups, mask } = game;
+  const batch = inputs.shape[0];
+  const [x, b, ids] = tf.tidy(() => [
+    inputs.dataSync(),
+    game.baseline.dataSync(),
+    tf.broadcastTo(tf.reshape(mask.ids, [...mask.shape]), inputs.shape).dataSync(),
+  ]);
+  const size = x.length / batch;
+  const xx = new Float64Array(batch * groups);
+  const xb = new Float64Array(batch * groups);
+  const bb = new Float64Array(batch * groups);
+  for (let i = 0; i < x.length; i++) {
+    const slot = Math.floor(i / size) * groups + ids[i];
+    xx[slot] += x[i] * x[i];
+    xb[slot] += x[i] * b[i];
+    bb[slot] += b[i] * b[i];
+  }
+  const result = new Float64Array(batch * samples);
+  for (let n = 0; n < batch; n++) {
+    let normX = 0;
+    for (let g = 0; g < groups; g++) normX += xx[n * groups + g];
+    for (let r = 0; r < samples; r++) {
+      let dot = 0;
+      let normP = 0;
+      for (let g = 0; g < groups; g++) {
+        const present = coalitions[r * groups + g] === 1;
+        dot += present ? xx[n * groups + g] : xb[n * groups + g];
+        normP += present ? xx[n * groups + g] : bb[n * groups + g];
+      }
+      // torch's cosine_similarity clamps each norm at 1e-8.
+      result[n * samples + r] = dot / (Math.max(Math.sqrt(normX), 1e-8) * Math.max(Math.sqrt(normP), 1e-8));
+    }
+  }
+  return result;
+}
