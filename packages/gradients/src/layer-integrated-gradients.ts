@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, selectTarget, yieldToEventLoop, type ForwardHook, type Graph } from '@attrib/core';
 import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
-import { accumulate, pathPoints, stepChunks, sumSteps, repeatTarget, tileBatch } from './approximation-path.js';
+import {
+  accumulate,
+  pathPoints,
+  stepChunks,
+  sumSteps,
+  repeatTarget,
+  tileBatch,
+} from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
 import { convergenceDelta } from './integrated-gradients-delta.js';
 import { resolveLayers } from './layer-selection.js';
@@ -31,10 +38,15 @@ function replaceLayer(node: string, toInput: boolean, replacement: tf.Tensor): F
  * `a_b + α_k (a_x − a_b)` (`a_x`, `a_b` the tensor at the input and at the baseline) and the network
  * runs on from there: `(a_x − a_b) · Σ_k s_k ∂f[t]/∂tensor`.
  */
-export async function layerIntegratedGradients(model: Graph, inputs: tf.Tensor, options: LayerIntegratedGradientsOptions): Promise<{ attributions: tf.Tensor; delta?: tf.Tensor }> {
+export async function layerIntegratedGradients(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerIntegratedGradientsOptions,
+): Promise<{ attributions: tf.Tensor; delta?: tf.Tensor }> {
   const fn = 'layerIntegratedGradients';
   const input = checkInput(model, inputs, fn);
-  if (typeof options?.layer !== 'string') throw invalidArgument(fn, 'layer', 'one node name (the path replaces one layer tensor)', options?.layer);
+  if (typeof options?.layer !== 'string')
+    throw invalidArgument(fn, 'layer', 'one node name (the path replaces one layer tensor)', options?.layer);
   const [layer] = resolveLayers(model, options.layer, options.attributeToLayerInput, fn);
   const toInput = options.attributeToLayerInput === true;
   const method = resolveMethod(options.method, fn);
@@ -45,11 +57,20 @@ export async function layerIntegratedGradients(model: Graph, inputs: tf.Tensor, 
   repeatTarget(options.target, 1, batch, fn);
   const chunks = stepChunks(nSteps, batch, options.internalBatchSize, fn);
   const baseline = checkBaseline(options.baselines, input, fn);
-  const ends = tf.tidy(() => {
-    const { values } = model.forward(tf.concat([input, baseline], 0), { fn });
-    const both = values.get(layer.value)!;
-    return [tf.slice(both, [0], [batch]), tf.slice(both, [batch], [batch])];
-  });
+  let ends: tf.Tensor[];
+  try {
+    ends = tf.tidy(() => {
+      const { values, output } = model.forward(tf.concat([input, baseline], 0), { fn });
+      // Checks the target before any gradient tape exists: an error thrown mid-tape strands the
+      // tensors tfjs saved for the backward pass.
+      selectTarget(output, repeatTarget(options.target, 2, batch, fn), fn);
+      const both = values.get(layer.value)!;
+      return [tf.slice(both, [0], [batch]), tf.slice(both, [batch], [batch])];
+    });
+  } catch (error) {
+    baseline.dispose();
+    throw error;
+  }
   const [atInput, atBaseline] = ends;
   let total: tf.Tensor | undefined;
   try {
@@ -61,7 +82,13 @@ export async function layerIntegratedGradients(model: Graph, inputs: tf.Tensor, 
         const path = pathPoints(atInput, atBaseline, alphas.slice(start, end));
         const rows = tileBatch(input, end - start);
         const objective = (replacement: tf.Tensor) =>
-          tf.sum(selectTarget(model.forward(rows, { hooks: [replaceLayer(layer.layer, toInput, replacement)], fn }).output, target, fn)) as tf.Scalar;
+          tf.sum(
+            selectTarget(
+              model.forward(rows, { hooks: [replaceLayer(layer.layer, toInput, replacement)], fn }).output,
+              target,
+              fn,
+            ),
+          ) as tf.Scalar;
         return sumSteps(tf.grad(objective)(path), stepSizes.slice(start, end), batch);
       });
       total = accumulate(total, gradient);
@@ -69,7 +96,10 @@ export async function layerIntegratedGradients(model: Graph, inputs: tf.Tensor, 
     }
     const attributions = tf.tidy(() => tf.mul(tf.sub(atInput, atBaseline), total!));
     if (!options.returnConvergenceDelta) return { attributions };
-    return { attributions, delta: convergenceDelta(model, input, baseline, options.target, attributions, fn) };
+    return {
+      attributions,
+      delta: convergenceDelta(model, input, baseline, options.target, attributions, fn),
+    };
   } finally {
     tf.dispose([baseline, ...ends, ...(total ? [total] : [])]);
   }
