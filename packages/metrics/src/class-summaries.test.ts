@@ -9,7 +9,7 @@ describeWithBackends('classSummaries', ['cpu'], () => {
   it('equals a literal per-class mean, variance, min and max', () => {
     const x = randomTensor([10, 2, 3], 5);
     const summary = classSummaries([2, 3]).update(x, labels);
-    const rows = x.reshape([10, 6]).arraySync() as number[][];
+    const rows = tf.tidy(() => tf.reshape(x, [10, 6]).arraySync()) as number[][];
     for (const label of [0, 1, 2]) {
       const mine = rows.filter((_, r) => labels[r] === label);
       const mean = mine[0].map((_, j) => mine.reduce((s, row) => s + row[j], 0) / mine.length);

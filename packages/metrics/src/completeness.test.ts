@@ -21,7 +21,7 @@ describeWithBackends('completeness', ['cpu'], () => {
     const f = (input: tf.Tensor) => tf.tidy(() => model.run(input).arraySync() as number[][]);
     const atX = f(x);
     const atB = f(tf.fill([4, 3], 0.1));
-    const sums = tf.tidy(() => tf.sum(attributions, 1).arraySync());
+    const sums = tf.tidy(() => tf.sum(attributions, 1).arraySync() as number[]);
     result.delta.arraySync().forEach((d, i) => expect(d).toBeCloseTo(sums[i] - (atX[i][target[i]] - atB[i][target[i]]), 5));
     tf.dispose([attributions, result.delta]);
   });

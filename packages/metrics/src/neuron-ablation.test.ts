@@ -26,7 +26,7 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
     ranking = part(positives.filter((_, j) => j % 2 === 0), 1);
     evaluation = part(positives.filter((_, j) => j % 2 === 1), 1);
     offCluster = part(ofClass(0).filter((_, j) => j % 2 === 1), 0);
-    const importance = await clusterNeuronImportance(toy.model, { layer: 'concat', clusters: { positive: { inputs: ranking.inputs, targets: ranking.labels } } });
+    const importance = await clusterNeuronImportance(toy.model, { layer: 'concat', clusters: { positive: { inputs: ranking.inputs, targets: Int32Array.from(ranking.labels) } } });
     scores = importance.positive.meanGradXAct;
   });
   afterAll(() => {

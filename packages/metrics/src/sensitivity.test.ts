@@ -10,8 +10,8 @@ describeWithBackends('sensitivityMax', ['cpu'], () => {
     const constant = await sensitivityMax(() => tf.ones([3, 4]), x, { nPerturbSamples: 1 });
     expect(Array.from(constant.sensitivity.dataSync())).toEqual([0, 0, 0]);
     const identity = await sensitivityMax((inputs) => tf.clone(inputs), x, { perturbRadius: 0.1, nPerturbSamples: 5, perturbationsPerEval: 4 });
-    const norms = tf.tidy(() => tf.norm(x, 'euclidean', 1).arraySync());
-    identity.sensitivity.arraySync().forEach((s, i) => {
+    const norms = tf.tidy(() => tf.norm(x, 'euclidean', 1).arraySync() as number[]);
+    identity.sensitivity.arraySync().forEach((s: number, i: number) => {
       // ‖ε‖ / ‖x‖ with |ε_j| ≤ 0.1 over 4 entries.
       expect(s).toBeGreaterThan(0);
       expect(s).toBeLessThanOrEqual((0.1 * 2) / norms[i] + 1e-6);

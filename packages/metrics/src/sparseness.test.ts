@@ -28,7 +28,7 @@ describeWithBackends('sparseness and complexity', ['cpu'], () => {
   it('matches the pairwise definition of the Gini index on random signed data', () => {
     const x = randomTensor([3, 2, 5], 11);
     const gini = sparseness(x).arraySync();
-    const rows = x.reshape([3, 10]).arraySync() as number[][];
+    const rows = tf.tidy(() => tf.reshape(x, [3, 10]).arraySync()) as number[][];
     rows.forEach((row, i) => expect(gini[i]).toBeCloseTo(literalGini(row), 5));
     x.dispose();
   });
