@@ -2,10 +2,10 @@
 import { Command } from 'commander';
 import { register as registerImportance } from './commands/importance.js';
 // ── Other commands: one import and one register call each, here. ──────────────────────────────
-// The metrics engineer adds `import { register as registerEvaluate } from './commands/evaluate.js';`
+import { register as registerEvaluate } from './commands/evaluate.js';
 
 const program = new Command('attrib').description('Attrib: explain neural networks in JavaScript');
 registerImportance(program);
-// registerEvaluate(program);  ← `attrib evaluate`, once commands/evaluate.ts exists.
+registerEvaluate(program);
 
 await program.parseAsync();
