@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, invalidArgument, selectNeuron, tensorRefKey, type Graph } from '@attrib/core';
+import { gradients, invalidArgument, selectNeuron, tensorRefKey, type GradientResult, type Graph } from '@attrib/core';
 import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
@@ -30,9 +30,12 @@ export async function neuronConductance(model: Graph, inputs: tf.Tensor, options
   let total: tf.Tensor | undefined;
   try {
     await walkPath({ fn, input, baseline, alphas, target: options.target, internalBatchSize: options.internalBatchSize, onProgress: options.onProgress }, ({ start, end, points, target }) => {
-      const inward = gradients(model, points, { objective: neuron.objective, fn });
-      const outward = gradients(model, points, { target, tensors: [neuron.ref], fn });
+      const results: GradientResult[] = [];
       try {
+        const inward = gradients(model, points, { objective: neuron.objective, fn });
+        results.push(inward);
+        const outward = gradients(model, points, { target, tensors: [neuron.ref], fn });
+        results.push(outward);
         const weighted = tf.tidy(() => {
           const throughNeuron = selectNeuron(outward.tensorGradients.get(tensorRefKey(neuron.ref))!, options.neuron, fn);
           const [gradient] = inward.inputGradients;
@@ -41,7 +44,7 @@ export async function neuronConductance(model: Graph, inputs: tf.Tensor, options
         });
         total = accumulate(total, weighted);
       } finally {
-        for (const result of [inward, outward]) {
+        for (const result of results) {
           tf.dispose([result.output, result.objective, ...result.inputGradients, ...result.tensorGradients.values(), ...result.activations.values()]);
         }
       }
