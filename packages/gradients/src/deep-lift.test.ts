@@ -1,53 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, ShapeMismatchError, UnknownNodeError, loadModel, type Graph } from '@attrib/core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, randomTensor, tinyModels } from '@attrib/test-utils';
+import { InvalidArgumentError, ShapeMismatchError, loadModel, type Graph } from '@attrib/core';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  literalDeepLiftMlp,
+  literalMlpFromSpec,
+  randomTensor,
+  tinyModels,
+  withActivation,
+  type LiteralActivation,
+} from '@attrib/test-utils';
 import { deepLift } from './deep-lift.js';
-import { layerDeepLift } from './deep-lift-layer.js';
-import { neuronDeepLift } from './deep-lift-neuron.js';
-import { deepLiftShap } from './deep-lift-shap.js';
-
-type Activation = (z: number) => number;
-const activations: Record<string, Activation> = { relu: (z) => Math.max(z, 0), sigmoid: (z) => 1 / (1 + Math.exp(-z)), tanh: Math.tanh };
-const derivatives: Record<string, Activation> = {
-  relu: (z) => (z > 0 ? 1 : 0),
-  sigmoid: (z) => activations.sigmoid(z) * (1 - activations.sigmoid(z)),
-  tanh: (z) => 1 - Math.tanh(z) ** 2,
-};
-
-/** tinyModels.mlp or .residual with its activation swapped. */
-function mlpWith(kind: string, residual = false): Graph {
-  const spec = residual ? tinyModels.residual() : tinyModels.mlp();
-  return loadModel({ ...spec, nodes: spec.nodes.map((n) => (n.op === 'relu' ? { ...n, op: kind } : n)) });
-}
-
-const matrix = (graph: Graph, node: string, param: string) => graph.node(node).module.params[param]?.arraySync() as number[][];
-const vector = (graph: Graph, node: string, param: string) => (graph.node(node).module.params[param]?.arraySync() as number[] | undefined) ?? [];
-
-/**
- * DeepLift (rescale) of `x → fc1 → act (→ + x) → fc2`, written from the paper's formula with plain
- * numbers: attr_i = (x_i − b_i)·Σ_j W1[i][j]·m_j·W2[j][t] (+ (x_i − b_i)·W2[i][t] for the skip),
- * m_j = Δact_j/Δz_j, or act'(z_j) where |Δz_j| < 1e-10. Also returns per-layer quantities.
- */
-function literalMlp(graph: Graph, kind: string, x: number[][], b: number[][], targets: number[], residual = false) {
-  const [w1, b1, w2] = [matrix(graph, 'fc1', 'weight'), vector(graph, 'fc1', 'bias'), matrix(graph, 'fc2', 'weight')];
-  const f = activations[kind];
-  const rows = x.map((xs, n) => {
-    const bs = b[n];
-    const t = targets[n];
-    const z = (v: number[]) => b1.map((bias, j) => bias + v.reduce((s, vi, i) => s + vi * w1[i][j], 0));
-    const [zx, zb] = [z(xs), z(bs)];
-    const m = zx.map((zj, j) => (Math.abs(zj - zb[j]) < 1e-10 ? derivatives[kind](zj) : (f(zj) - f(zb[j])) / (zj - zb[j])));
-    const input = xs.map((xi, i) => (xi - bs[i]) * (zx.reduce((s, _, j) => s + w1[i][j] * m[j] * w2[j][t], 0) + (residual ? w2[i][t] : 0)));
-    return {
-      input,
-      fc1Output: zx.map((zj, j) => (zj - zb[j]) * m[j] * w2[j][t]),
-      actInput: zx.map((zj, j) => (zj - zb[j]) * derivatives[kind](zj) * w2[j][t]),
-      actOutput: zx.map((zj, j) => (f(zj) - f(zb[j])) * w2[j][t]),
-      neuron: (j: number) => xs.map((xi, i) => (xi - bs[i]) * w1[i][j] * m[j]),
-    };
-  });
-  return rows;
-}
 
 /** tinyModels.cnn with another pool. */
 function cnnWith(pool: string): Graph {
@@ -99,15 +63,16 @@ function literalRescale(graph: Graph, x: tf.Tensor, b: tf.Tensor, targets: numbe
 const sampleShape = (graph: Graph) => graph.inputs[0].shape!.slice(1).map((d) => d ?? 1);
 
 describeWithBackends('deepLift', ['cpu'], () => {
-  for (const kind of ['relu', 'sigmoid', 'tanh']) {
+  for (const kind of ['relu', 'sigmoid', 'tanh'] as LiteralActivation[]) {
     for (const residual of [false, true]) {
       it(`${kind}${residual ? ' residual' : ''} MLP: equals the literal rescale rule, with delta ≈ 0`, () => {
-        const graph = mlpWith(kind, residual);
+        const spec = withActivation(residual ? tinyModels.residual() : tinyModels.mlp(), kind);
+        const graph = loadModel(spec);
         const d = residual ? 4 : 3;
         const x = randomTensor([3, d], 21);
         const b = randomTensor([3, d], 22);
         const targets = [0, 1, 1];
-        const literal = literalMlp(graph, kind, x.arraySync() as number[][], b.arraySync() as number[][], targets, residual);
+        const literal = literalDeepLiftMlp(literalMlpFromSpec(spec), x.arraySync() as number[][], b.arraySync() as number[][], targets);
         const { attributions, delta } = deepLift(graph, x, { target: targets, baselines: b, returnConvergenceDelta: true });
         expectTensorsClose(attributions, literal.map((r) => r.input).flat(), { atol: 1e-6, rtol: 1e-5 });
         expectTensorsClose(delta!, [0, 0, 0], { atol: 1e-5 });
@@ -192,45 +157,16 @@ describeWithBackends('deepLift', ['cpu'], () => {
     expectTensorsClose(deepLift(graph, tf.slice(x, 0, 1), { target: 1 }).attributions, tf.slice(reference, 0, 1), { atol: 1e-7 });
   });
 
-  it('layerDeepLift: literal values at a linear output, an activation output and (plain-gradient quirk) its input', () => {
-    const graph = mlpWith('relu');
-    const x = randomTensor([2, 3], 29);
-    const literal = literalMlp(graph, 'relu', x.arraySync() as number[][], [[0, 0, 0], [0, 0, 0]], [1, 1]);
-    const fc1 = layerDeepLift(graph, x, { layer: 'fc1', target: 1, returnConvergenceDelta: true });
-    expectTensorsClose(fc1.attributions, literal.map((r) => r.fc1Output).flat(), { atol: 1e-6 });
-    expectTensorsClose(fc1.delta!, [0, 0], { atol: 1e-5 });
-    const out = layerDeepLift(graph, x, { layer: 'relu1', target: 1, returnConvergenceDelta: true });
-    expectTensorsClose(out.attributions, literal.map((r) => r.actOutput).flat(), { atol: 1e-6 });
-    expectTensorsClose(out.delta!, [0, 0], { atol: 1e-5 });
-    const atInput = layerDeepLift(graph, x, { layer: 'relu1', target: 1, attributeToLayerInput: true });
-    expectTensorsClose(atInput.attributions, literal.map((r) => r.actInput).flat(), { atol: 1e-6 });
-  });
-
-  it('neuronDeepLift: literal values, and Σ attr = neuron(x) − neuron(b)', () => {
-    const graph = mlpWith('tanh');
-    const x = randomTensor([2, 3], 30);
-    const b = randomTensor([2, 3], 31);
-    const literal = literalMlp(graph, 'tanh', x.arraySync() as number[][], b.arraySync() as number[][], [0, 0]);
-    const act = neuronDeepLift(graph, x, { layer: 'relu1', neuron: 2, baselines: b }).attributions;
-    expectTensorsClose(act, literal.map((r) => r.neuron(2)).flat(), { atol: 1e-6 });
-    const neuronValue = (v: tf.Tensor) => tf.tidy(() => tf.reshape(tf.slice(graph.forward(v).values.get('relu1')!, [0, 2], [-1, 1]), [-1]));
-    expectTensorsClose(tf.sum(act, 1), tf.sub(neuronValue(x), neuronValue(b)), { atol: 1e-6 });
-    const before = neuronDeepLift(graph, x, { layer: 'relu1', neuron: [2], baselines: b, attributeToNeuronInput: true }).attributions;
-    const w1 = matrix(graph, 'fc1', 'weight');
-    const [xs, bs] = [x.arraySync() as number[][], b.arraySync() as number[][]];
-    expectTensorsClose(before, xs.map((row, n) => row.map((xi, i) => (xi - bs[n][i]) * w1[i][2])).flat(), { atol: 1e-6 });
-  });
-
-  it('deepLiftShap: the mean over baselines of DeepLift against each, with per-pair deltas', () => {
-    const graph = loadModel(tinyModels.cnn());
-    const x = randomTensor([2, ...sampleShape(graph)], 32);
-    const refs = randomTensor([3, ...sampleShape(graph)], 33);
-    const { attributions, delta } = deepLiftShap(graph, x, { target: [0, 2], baselines: refs, returnConvergenceDelta: true });
-    const each = [0, 1, 2].map((k) => deepLift(graph, x, { target: [0, 2], baselines: tf.slice(refs, k, 1), returnConvergenceDelta: true }));
-    expectTensorsClose(attributions, tf.div(tf.addN(each.map((e) => e.attributions)), 3), { atol: 1e-6, rtol: 1e-5 });
-    // Ordered by sample, then baseline.
-    const pairDeltas = [0, 1].flatMap((n) => each.map((e) => e.delta!.dataSync()[n]));
-    expectTensorsClose(delta!, pairDeltas, { atol: 1e-6 });
+  it('accepts every target form alike', () => {
+    const graph = loadModel(tinyModels.residual());
+    const x = randomTensor([2, 4], 28);
+    const reference = deepLift(graph, x, { target: [1, 0] }).attributions;
+    const pick = (out: tf.Tensor) => tf.sum(tf.mul(out, tf.tensor2d([[0, 1], [1, 0], [0, 1], [1, 0]].slice(0, out.shape[0]))), 1);
+    for (const target of [[1, 0], Int32Array.from([1, 0]), tf.tensor1d([1, 0], 'int32'), pick]) {
+      expectTensorsClose(deepLift(graph, x, { target }).attributions, reference, { atol: 1e-7 });
+    }
+    // A function target sees the stacked [x; b] halves separately, each of N rows.
+    expectTensorsClose(deepLift(graph, tf.slice(x, 0, 1), { target: 1 }).attributions, tf.slice(reference, 0, 1), { atol: 1e-7 });
   });
 
   it('leaks nothing, also when it throws', async () => {
@@ -238,14 +174,10 @@ describeWithBackends('deepLift', ['cpu'], () => {
     const x = randomTensor([2, ...sampleShape(graph)], 34);
     const refs = randomTensor([2, ...sampleShape(graph)], 35);
     await expectNoLeaks(() => deepLift(graph, x, { target: 1, baselines: refs, returnConvergenceDelta: true }));
-    await expectNoLeaks(() => layerDeepLift(graph, x, { layer: 'relu', target: 1, returnConvergenceDelta: true }));
-    await expectNoLeaks(() => layerDeepLift(graph, x, { layer: 'pool', target: 1, attributeToLayerInput: true }));
-    await expectNoLeaks(() => neuronDeepLift(graph, x, { layer: 'pool', neuron: [1, 1, 2], baselines: 0.1 }));
-    await expectNoLeaks(() => deepLiftShap(graph, x, { target: [0, 1], baselines: refs, returnConvergenceDelta: true }));
+    await expectNoLeaks(() => deepLift(graph, x, { target: 1, multiplyByInputs: false }));
     await expectNoLeaks(() => expect(() => deepLift(graph, x, { target: 3 })).toThrow(InvalidArgumentError));
-    await expectNoLeaks(() => expect(() => layerDeepLift(graph, x, { layer: 'bn', target: 3 })).toThrow(InvalidArgumentError));
-    await expectNoLeaks(() => expect(() => neuronDeepLift(graph, x, { layer: 'bn', neuron: 99 })).toThrow(InvalidArgumentError));
-    expect(graph.hooks).toHaveLength(0);
+    const nanBaseline = tf.fill([4, 4, 2], NaN);
+    await expectNoLeaks(() => expect(() => deepLift(graph, x, { target: 0, baselines: nanBaseline })).toThrow(InvalidArgumentError));
   });
 
   it('throws typed errors naming the argument and the function', () => {
@@ -258,24 +190,19 @@ describeWithBackends('deepLift', ['cpu'], () => {
     expect(() => deepLift(graph, tf.tensor2d([[0, NaN, 0]]), { target: 0 })).toThrow(/'inputs' passed to 'deepLift' must be finite/);
     expect(() => deepLift(graph, x, { target: 0, baselines: tf.fill([3], NaN) })).toThrow(/'baselines' passed to 'deepLift' must be finite/);
     expect(() => deepLift(graph, x, { target: 0, eps: -1 })).toThrow(/'eps' passed to 'deepLift'/);
-    expect(() => layerDeepLift(graph, x, { layer: 'fc9', target: 0 })).toThrow(UnknownNodeError);
-    expect(() => neuronDeepLift(graph, x, { layer: 'fc9', neuron: 0 })).toThrow(UnknownNodeError);
-    expect(() => neuronDeepLift(graph, x, { layer: 'fc1', neuron: [0, 0] })).toThrow(/'neuron' passed to 'neuronDeepLift'/);
-    expect(() => neuronDeepLift(graph, x, { layer: 'fc1', neuron: -1 })).toThrow(InvalidArgumentError);
-    expect(() => deepLiftShap(graph, x, { target: 0, baselines: tf.zeros([4, 2]) })).toThrow(ShapeMismatchError);
-    expect(() => deepLiftShap(graph, x, { target: [0, 1, 1], baselines: tf.zeros([4, 3]) })).toThrow(/'target' passed to 'deepLiftShap'/);
+    expect(() => deepLift(graph, x, { target: 0, multiplyByInputs: 'yes' as unknown as boolean })).toThrow(/'multiplyByInputs' passed to 'deepLift'/);
   });
 });
 
 describeWithBackends('deepLift smoke', ['wasm'], () => {
-  it('completes on a CNN (delta ≈ 0) and on the literal MLP', () => {
+  it('completes on a CNN (delta ≈ 0) and matches the literal MLP', () => {
     const graph = cnnWith('avgpool2d');
     const x = randomTensor([2, ...sampleShape(graph)], 37);
     const { delta } = deepLift(graph, x, { target: 1, baselines: 0.2, returnConvergenceDelta: true });
     expectTensorsClose(delta!, [0, 0], { atol: 1e-4 });
-    const mlp = mlpWith('relu');
+    const spec = tinyModels.mlp();
     const xm = randomTensor([2, 3], 38);
-    const literal = literalMlp(mlp, 'relu', xm.arraySync() as number[][], [[0, 0, 0], [0, 0, 0]], [0, 0]);
-    expectTensorsClose(deepLift(mlp, xm, { target: 0 }).attributions, literal.map((r) => r.input).flat(), { atol: 1e-5, rtol: 1e-4 });
+    const literal = literalDeepLiftMlp(literalMlpFromSpec(spec), xm.arraySync() as number[][], [[0, 0, 0], [0, 0, 0]], [0, 0]);
+    expectTensorsClose(deepLift(loadModel(spec), xm, { target: 0 }).attributions, literal.map((r) => r.input).flat(), { atol: 1e-5, rtol: 1e-4 });
   });
 });
