@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, UnknownNodeError } from '@attrib/core';
+import { InvalidArgumentError, UnknownNodeError, loadModel } from '@attrib/core';
 import { clusterNeuronImportance } from '@attrib/gradients';
 import { neuronKnockout } from '@attrib/perturbation';
-import { describeWithBackends, expectNoLeaks } from '@attrib/test-utils';
+import { describeWithBackends, expectNoLeaks, tinyModels } from '@attrib/test-utils';
 import { trainTower3 } from '@attrib/toy-models';
 import { neuronAblationCurves, type LabelledInputs } from './neuron-ablation.js';
 import { seededPermutation } from './seeded-random.js';
@@ -91,6 +91,17 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
     const result = await neuronAblationCurves(toy.model, { layer: 'combiner', at: 'input', scores, evaluation, ks: [0, 12], seeds: 2, mode: 'value', value: 0 });
     const zero = await neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, ks: [0, 12], seeds: 2 });
     expect(result.cluster.targetLogit.top).toEqual(zero.cluster.targetLogit.top);
+  });
+
+  it('works on a single-output model (the target logit is the output)', async () => {
+    const regression = loadModel({ ...tinyModels.mlp(), nodes: tinyModels.mlp().nodes.map((n) => (n.name === 'fc2' ? { ...n, weight: { shape: [4, 1], data: [1, -1, 0.5, 2] }, bias: { shape: [1], data: [0] } } : n)) });
+    const x = tf.tensor2d([[1, 0, -1], [0.5, 0.5, 0.5]]);
+    const result = await neuronAblationCurves(regression, { layer: 'relu1', scores: [1, 2, 3, 4], evaluation: { inputs: x, labels: [0, 0] }, ks: [0, 4], seeds: 2 });
+    const intact = tf.tidy(() => tf.mean(regression.run(x)).dataSync()[0]);
+    expect(result.cluster.targetLogit.top[0]).toBeCloseTo(intact, 5);
+    expect(result.cluster.targetLogit.top[1]).toBeCloseTo(0, 6);
+    expect(result.cluster.targetProbability.top).toEqual([1, 1]);
+    x.dispose();
   });
 
   it('leaks nothing, registers no hooks, and rejects bad input with typed errors', async () => {

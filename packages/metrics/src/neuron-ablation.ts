@@ -193,7 +193,8 @@ function evaluateMasks(
     const hook = knockoutHook({ node: layer.layer, at: layer.at, keep, replacement: layer.replacement, name: 'neuronAblationCurves' });
     const output = tf.reshape(model.forward(tiled, { hooks: [hook], fn: FN }).output, [copies * rows, -1]);
     const targets = tf.tile(tf.tensor1d(labels, 'int32'), [copies]);
-    const oneHot = tf.oneHot(targets, output.shape[1]!);
+    // tf.oneHot refuses depth 1, which a single-output (regression) model has.
+    const oneHot = tf.cast(tf.equal(tf.expandDims(targets, 1), tf.expandDims(tf.range(0, output.shape[1]!, 1, 'int32'), 0)), 'float32');
     const correct = tf.cast(tf.equal(tf.argMax(output, 1), targets), 'float32');
     const logit = tf.sum(tf.mul(output, oneHot), 1);
     const probability = tf.sum(tf.mul(tf.softmax(output), oneHot), 1);
