@@ -80,6 +80,8 @@ describeWithBackends('layerGradCam, guidedGradCam', ['cpu'], () => {
     expect(() => layerGradCam(graph, tf.fill([1, 4, 4, 2], NaN), { layer: 'relu', target: 0 })).toThrow(/'inputs' passed to 'layerGradCam' must be finite/);
     expect(() => layerGradCam(graph, tf.zeros([1, 4, 4, 3]), { layer: 'relu', target: 0 })).toThrow(/'inputs' passed to 'layerGradCam'/);
     expect(() => guidedGradCam(graph, x, { layer: 'fc', target: 0 })).toThrow(/'upsampleToInput' passed to 'guidedGradCam'/);
+    expect(() => guidedGradCam(graph, x, { layer: 'relu', target: 5 })).toThrow(/'target' passed to 'guidedGradCam'/);
+    expect(() => guidedGradCam(graph, x, undefined as never)).toThrow(/'layer' passed to 'guidedGradCam'/);
   });
 });
 

@@ -25,7 +25,11 @@ export function upsampleNearest(map: tf.Tensor, input: tf.Tensor, fn: string): t
  * gradient at the layer, map = Σ_c weight·activation. NHWC, so the result is [N,H,W,1]. Batched.
  */
 export function layerGradCam(model: Graph, inputs: tf.Tensor, options: LayerGradCamOptions): AttributionResult {
-  const fn = 'layerGradCam';
+  return gradCamMap(model, inputs, options, 'layerGradCam');
+}
+
+/** Grad-CAM under the name of the calling method (for its error messages). */
+export function gradCamMap(model: Graph, inputs: tf.Tensor, options: LayerGradCamOptions, fn: string): AttributionResult {
   checkInputs(model, inputs, fn);
   if (options === null || typeof options !== 'object' || typeof options.layer !== 'string') {
     throw invalidArgument(fn, 'layer', 'a node name', options?.layer);

@@ -104,6 +104,8 @@ describeWithBackends('guidedBackprop, deconvolution', ['cpu'], () => {
     expect(() => neuronGuidedBackprop(graph, x, { layer: 'nope', neuron: 0 })).toThrow(UnknownNodeError);
     expect(() => neuronGuidedBackprop(graph, x, { layer: 'fc1', neuron: 4 })).toThrow(/'neuron' passed to 'neuronGuidedBackprop'/);
     expect(() => neuronDeconvolution(graph, x, { layer: 'fc1', neuron: [0, 1] })).toThrow(InvalidArgumentError);
+    expect(() => neuronDeconvolution(graph, x, undefined as never)).toThrow(/'options' passed to 'neuronDeconvolution'/);
+    expect(() => neuronGuidedBackprop(graph, x, { layer: 'fc1' } as never)).toThrow(/'neuron' passed to 'neuronGuidedBackprop'/);
   });
 });
 

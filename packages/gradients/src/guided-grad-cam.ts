@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '@attrib/core';
-import { layerGradCam, upsampleNearest } from './grad-cam.js';
-import { guidedBackprop } from './guided-backprop.js';
+import { gradCamMap, upsampleNearest } from './grad-cam.js';
+import { atEveryRelu, guidedReluRule } from './relu-rules.js';
+import { ruleInputGradient } from './relu-rules-walk.js';
 import type { AttributionResult, LayerOptions, TargetOptions } from './types.js';
 
 export interface GuidedGradCamOptions extends LayerOptions, TargetOptions {}
@@ -11,12 +12,13 @@ export interface GuidedGradCamOptions extends LayerOptions, TargetOptions {}
  * `layer`, upsampled (nearest) to the input's height and width and broadcast over its channels.
  */
 export function guidedGradCam(model: Graph, inputs: tf.Tensor, options: GuidedGradCamOptions): AttributionResult {
-  const cam = layerGradCam(model, inputs, { ...options, reluAttributions: true, attrDimSummation: true }).attributions;
+  const fn = 'guidedGradCam';
+  const cam = gradCamMap(model, inputs, { ...options, reluAttributions: true, attrDimSummation: true }, fn).attributions;
   let guided: tf.Tensor | undefined;
   try {
-    guided = guidedBackprop(model, inputs, { target: options.target }).attributions;
+    guided = ruleInputGradient(model, inputs, atEveryRelu(guidedReluRule), { target: options.target }, fn);
     const gb = guided;
-    return { attributions: tf.tidy(() => tf.mul(gb, upsampleNearest(cam, inputs, 'guidedGradCam'))) };
+    return { attributions: tf.tidy(() => tf.mul(gb, upsampleNearest(cam, inputs, fn))) };
   } finally {
     tf.dispose([cam, ...(guided ? [guided] : [])]);
   }

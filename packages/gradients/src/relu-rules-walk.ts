@@ -32,6 +32,7 @@ export function checkInputs(model: Graph, inputs: tf.Tensor, fn: string): void {
  * layer's output, or the tensor entering the layer.
  */
 export function graphUpToNeuron(model: Graph, options: NeuronOptions, fn: string): Graph {
+  if (options === null || typeof options !== 'object') throw invalidArgument(fn, 'options', 'an object with layer and neuron', options);
   if (typeof options.layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', options.layer);
   const name = resolveTensorRef(model, { node: options.layer, at: options.attributeToNeuronInput ? 'input' : 'output' }, fn);
   const end = model.nodes.findIndex((n) => n.name === name);
