@@ -22,11 +22,15 @@ function drawCopy(input: tf.Tensor, baselines: tf.Tensor, stdev: number, random:
   const noise = normalTensor(input.shape, stdev, random);
   const picks = Int32Array.from({ length: batch }, () => Math.floor(random.uniform() * baselines.shape[0]));
   const alpha = uniformTensor([batch, ...input.shape.slice(1).map(() => 1)], random);
-  return tf.tidy(() => {
-    const noisy = tf.add(input, noise);
-    const baseline = tf.gather(baselines, tf.tensor1d(picks, 'int32'));
-    return { noisy, baseline, point: tf.add(baseline, tf.mul(alpha, tf.sub(noisy, baseline))) };
-  });
+  try {
+    return tf.tidy(() => {
+      const noisy = tf.add(input, noise);
+      const baseline = tf.gather(baselines, tf.tensor1d(picks, 'int32'));
+      return { noisy, baseline, point: tf.add(baseline, tf.mul(alpha, tf.sub(noisy, baseline))) };
+    });
+  } finally {
+    tf.dispose([noise, alpha]);
+  }
 }
 
 /**
