@@ -41,6 +41,14 @@ describeWithBackends('layerDeepLift', ['cpu'], () => {
     expectTensorsClose(tf.mul(multipliers, delta), layerDeepLift(graph, x, { layer: 'fc1', target: 1, baselines: b }).attributions, { atol: 1e-7 });
   });
 
+  it("at a ReLU feeding a max-pool: the pool's DeepLift rule reaches the layer, so Σ attr = f(x) − f(b)", () => {
+    const cnn = loadModel(tinyModels.cnn());
+    const xc = randomTensor([3, 4, 4, 2], 43);
+    const bc = randomTensor([3, 4, 4, 2], 44);
+    const { delta } = layerDeepLift(cnn, xc, { layer: 'relu', target: [0, 1, 2], baselines: bc, returnConvergenceDelta: true });
+    expectTensorsClose(delta!, [0, 0, 0], { atol: 1e-5 });
+  });
+
   it('leaks nothing, leaves no hook behind, and throws typed errors', async () => {
     const cnn = loadModel(tinyModels.cnn());
     const xc = randomTensor([2, 4, 4, 2], 40);
