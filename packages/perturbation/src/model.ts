@@ -52,12 +52,9 @@ export function createScorer(model: Model, inputs: tf.Tensor, options: ScorerOpt
     return { output: model(x), objective: undefined };
   };
 
-  const first = tf.tidy(() => {
-    const { output, objective } = run(inputs);
-    return { shape: output.shape, objective: objective ? tf.keep(objective) : undefined };
-  });
-  const aggregate = first.shape.length === 0;
-  const indices = options.objective || aggregate ? null : targetIndices(options.target, first.shape, fn);
+  const outputShape = tf.tidy(() => run(inputs).output.shape);
+  const aggregate = outputShape.length === 0;
+  const indices = options.objective || aggregate ? null : targetIndices(options.target, outputShape, fn);
   const tiled = new Map<number, Int32Array>();
   const targetFor = (copies: number): Target | undefined => {
     if (!indices) return options.target;
@@ -84,7 +81,6 @@ export function createScorer(model: Model, inputs: tf.Tensor, options: ScorerOpt
     return tf.reshape(value, [copies, batch]);
   };
 
-  first.objective?.dispose();
   const referenceTensor = tf.tidy(() => score(inputs, 1));
   const reference = Float64Array.from(referenceTensor.dataSync());
   referenceTensor.dispose();
