@@ -93,6 +93,26 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
     expect(result.cluster.targetLogit.top).toEqual(zero.cluster.targetLogit.top);
   });
 
+  it.each([
+    ['relu1', 'output'],
+    ['add', 'input'],
+    ['fc1', 'input'],
+    ['fc2', 'input'],
+  ] as const)('replays the unablated prefix exactly on a residual model (%s, %s)', async (layer, at) => {
+    const residual = loadModel(tinyModels.residual());
+    const x = tf.tensor2d([[1, 0, -1, 0.5], [0.2, 0.4, -0.6, 1], [-1, -0.5, 0.3, 0.1]]);
+    const labels = [0, 1, 1];
+    const result = await neuronAblationCurves(residual, { layer, at, scores: [0.1, 0.4, 0.3, 0.2], evaluation: { inputs: x, labels }, ks: [1, 2, 4], seeds: 1, mode: 'value', value: 0.5 });
+    result.ks.forEach((k, index) => {
+      const knockout = neuronKnockout(residual, { node: layer, at, units: result.ranking.slice(0, k), mode: 'value', value: 0.5 });
+      const output = tf.tidy(() => residual.run(x, { hooks: [knockout.hook] }).arraySync() as number[][]);
+      knockout.dispose();
+      const logit = output.reduce((sum, row, i) => sum + row[labels[i]], 0) / labels.length;
+      expect(result.cluster.targetLogit.top[index]).toBeCloseTo(logit, 5);
+    });
+    x.dispose();
+  });
+
   it('works on a single-output model (the target logit is the output)', async () => {
     const regression = loadModel({ ...tinyModels.mlp(), nodes: tinyModels.mlp().nodes.map((n) => (n.name === 'fc2' ? { ...n, weight: { shape: [4, 1], data: [1, -1, 0.5, 2] }, bias: { shape: [1], data: [0] } } : n)) });
     const x = tf.tensor2d([[1, 0, -1], [0.5, 0.5, 0.5]]);

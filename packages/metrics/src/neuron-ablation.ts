@@ -3,6 +3,7 @@ import { assertFinite, chunkRanges, invalidArgument, shapeMismatch, yieldToEvent
 import { knockoutHook } from '@attrib/perturbation';
 import { ablationMasks, keepVector, permutationsFor, rankUnits, type MaskKind } from './ablation-masks.js';
 import { positiveInteger } from './checks.js';
+import { layerPrefix, type LayerPrefix } from './layer-prefix.js';
 import { summariseCurves, type CurveSet } from './curve-summary.js';
 
 export const ablationMetrics = ['accuracy', 'targetLogit', 'targetProbability'] as const;
@@ -107,6 +108,7 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
   const evalInputs = options.offCluster ? tf.concat([options.evaluation.inputs, options.offCluster.inputs]) : tf.clone(options.evaluation.inputs);
   const labels = Int32Array.from([...onLabels, ...offLabels]);
   const owned: tf.Tensor[] = [evalInputs];
+  let prefix: LayerPrefix | undefined;
   try {
     const { unitShape, replacement } = tf.tidy(() => layerReplacement(model, { ...options, at }, tf.slice(evalInputs, 0, 1)));
     if (replacement instanceof tf.Tensor) owned.push(replacement);
@@ -128,8 +130,9 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
     // metric sums per mask: [mask][on/off][metric]
     const sums = masks.map(() => [new Float64Array(3), new Float64Array(3)]);
     const chunks = chunkRanges(masks.length, perEval, FN, 'perturbationsPerEval');
+    prefix = layerPrefix(model, evalInputs, options.layer, at, FN);
     for (const [index, [start, end]] of chunks.entries()) {
-      const metrics = evaluateMasks(model, evalInputs, labels, masks.slice(start, end), (mask) => keepVector(mask, ranking, permutations), {
+      const metrics = evaluateMasks(model, prefix!, labels, masks.slice(start, end), (mask) => keepVector(mask, ranking, permutations), {
         layer: options.layer,
         at,
         unitShape,
@@ -167,6 +170,7 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
     };
   } finally {
     tf.dispose(owned);
+    prefix?.dispose();
   }
 }
 
@@ -176,22 +180,22 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
  */
 function evaluateMasks(
   model: Graph,
-  inputs: tf.Tensor,
+  prefix: LayerPrefix,
   labels: Int32Array,
   masks: readonly MaskKind[],
   keepOf: (mask: MaskKind) => Float32Array,
   layer: { layer: string; at: 'output' | 'input'; unitShape: number[]; replacement: tf.Tensor | number },
 ): Float32Array {
-  const rows = inputs.shape[0];
+  const rows = labels.length;
   const units = layer.unitShape.reduce((a, b) => a * b, 1);
   const keepData = new Float32Array(masks.length * units);
   masks.forEach((mask, m) => keepData.set(keepOf(mask), m * units));
   const result = tf.tidy(() => {
     const copies = masks.length;
-    const tiled = tf.tile(inputs, [copies, ...inputs.shape.slice(1).map(() => 1)]);
+    const { hooks, inputs } = prefix.forCopies(copies);
     const keep = tf.reshape(tf.tile(tf.tensor3d(keepData, [copies, 1, units]), [1, rows, 1]), [copies * rows, ...layer.unitShape]);
     const hook = knockoutHook({ node: layer.layer, at: layer.at, keep, replacement: layer.replacement, name: 'neuronAblationCurves' });
-    const output = tf.reshape(model.forward(tiled, { hooks: [hook], fn: FN }).output, [copies * rows, -1]);
+    const output = tf.reshape(model.forward(inputs, { hooks: [...hooks, hook], fn: FN }).output, [copies * rows, -1]);
     const targets = tf.tile(tf.tensor1d(labels, 'int32'), [copies]);
     // tf.oneHot refuses depth 1, which a single-output (regression) model has.
     const oneHot = tf.cast(tf.equal(tf.expandDims(targets, 1), tf.expandDims(tf.range(0, output.shape[1]!, 1, 'int32'), 0)), 'float32');
