@@ -5,22 +5,41 @@ import { invalidArgument, yieldToEventLoop, type ProgressCallback, type Target }
  * Ranges of path steps evaluated together: `internalBatchSize` counts rows (samples × steps) as in
  * Captum, so each chunk holds ⌊internalBatchSize / batch⌋ steps.
  */
-export function stepChunks(nSteps: number, batch: number, internalBatchSize: number | undefined, fn: string): Array<[number, number]> {
+export function stepChunks(
+  nSteps: number,
+  batch: number,
+  internalBatchSize: number | undefined,
+  fn: string,
+): Array<[number, number]> {
   if (internalBatchSize === undefined || internalBatchSize === null) return [[0, nSteps]];
   if (!Number.isInteger(internalBatchSize) || internalBatchSize < batch) {
-    throw invalidArgument(fn, 'internalBatchSize', `an integer ≥ the batch size (${batch}), since it counts samples × steps`, internalBatchSize);
+    throw invalidArgument(
+      fn,
+      'internalBatchSize',
+      `an integer ≥ the batch size (${batch}), since it counts samples × steps`,
+      internalBatchSize,
+    );
   }
   const perChunk = Math.floor(internalBatchSize / batch);
   const ranges: Array<[number, number]> = [];
-  for (let start = 0; start < nSteps; start += perChunk) ranges.push([start, Math.min(nSteps, start + perChunk)]);
+  for (let start = 0; start < nSteps; start += perChunk)
+    ranges.push([start, Math.min(nSteps, start + perChunk)]);
   return ranges;
 }
 
 /** `target` for `times` stacked copies of a batch of `batch` samples (copy-major rows). */
-export function repeatTarget(target: Target | undefined, times: number, batch: number, fn: string): Target | undefined {
-  if (target === undefined || target === null || typeof target === 'number' || typeof target === 'function') return target;
-  const indices = target instanceof tf.Tensor ? Array.from(target.dataSync()) : Array.from(target as ArrayLike<number>);
-  if (indices.length !== batch) throw invalidArgument(fn, 'target', `one index per sample (${batch})`, target);
+export function repeatTarget(
+  target: Target | undefined,
+  times: number,
+  batch: number,
+  fn: string,
+): Target | undefined {
+  if (target === undefined || target === null || typeof target === 'number' || typeof target === 'function')
+    return target;
+  const indices =
+    target instanceof tf.Tensor ? Array.from(target.dataSync()) : Array.from(target as ArrayLike<number>);
+  if (indices.length !== batch)
+    throw invalidArgument(fn, 'target', `one index per sample (${batch})`, target);
   const repeated: number[] = [];
   for (let copy = 0; copy < times; copy++) repeated.push(...indices);
   return repeated;
@@ -37,7 +56,10 @@ export function pathPoints(input: tf.Tensor, baseline: tf.Tensor, alphas: readon
     const k = alphas.length;
     const unit = input.shape.slice(1).map(() => 1);
     const alpha = tf.tensor(Float32Array.from(alphas), [k, 1, ...unit]);
-    const points = tf.add(tf.expandDims(baseline, 0), tf.mul(alpha, tf.expandDims(tf.sub(input, baseline), 0)));
+    const points = tf.add(
+      tf.expandDims(baseline, 0),
+      tf.mul(alpha, tf.expandDims(tf.sub(input, baseline), 0)),
+    );
     return tf.reshape(points, [k * input.shape[0], ...input.shape.slice(1)]);
   });
 }

@@ -1,7 +1,8 @@
 import { invalidArgument } from '@attrib/core';
 
 /** How the path integral is approximated (Captum's names; the snake_case spellings are accepted too). */
-export type ApproximationMethod = 'gausslegendre' | 'riemannLeft' | 'riemannRight' | 'riemannMiddle' | 'riemannTrapezoid';
+export type ApproximationMethod =
+  'gausslegendre' | 'riemannLeft' | 'riemannRight' | 'riemannMiddle' | 'riemannTrapezoid';
 
 const aliases: Readonly<Record<string, ApproximationMethod>> = {
   gausslegendre: 'gausslegendre',
@@ -21,16 +22,34 @@ export interface Approximation {
   readonly stepSizes: readonly number[];
 }
 
-export function resolveMethod(method: string | undefined, fn: string, fallback: ApproximationMethod = 'gausslegendre'): ApproximationMethod {
+export function resolveMethod(
+  method: string | undefined,
+  fn: string,
+  fallback: ApproximationMethod = 'gausslegendre',
+): ApproximationMethod {
   if (method === undefined || method === null) return fallback;
   const resolved = aliases[method];
-  if (!resolved) throw invalidArgument(fn, 'method', `one of ${Object.keys(aliases).map((m) => `'${m}'`).join(', ')}`, method);
+  if (!resolved)
+    throw invalidArgument(
+      fn,
+      'method',
+      `one of ${Object.keys(aliases)
+        .map((m) => `'${m}'`)
+        .join(', ')}`,
+      method,
+    );
   return resolved;
 }
 
-export function checkSteps(nSteps: number, method: ApproximationMethod, fn: string, argument = 'nSteps'): void {
+export function checkSteps(
+  nSteps: number,
+  method: ApproximationMethod,
+  fn: string,
+  argument = 'nSteps',
+): void {
   const least = method === 'gausslegendre' ? 1 : 2;
-  if (!Number.isInteger(nSteps) || nSteps < least) throw invalidArgument(fn, argument, `an integer ≥ ${least} for '${method}'`, nSteps);
+  if (!Number.isInteger(nSteps) || nSteps < least)
+    throw invalidArgument(fn, argument, `an integer ≥ ${least} for '${method}'`, nSteps);
 }
 
 /**
@@ -64,14 +83,19 @@ export function gaussLegendre(n: number): { nodes: number[]; weights: number[] }
 /** float32 linspace like torch's (the reference builds riemann alphas with it). */
 function linspace(start: number, end: number, n: number): number[] {
   const step = (end - start) / (n - 1);
-  return Array.from({ length: n }, (_, i) => Math.fround(i < n / 2 ? start + i * step : end - (n - 1 - i) * step));
+  return Array.from({ length: n }, (_, i) =>
+    Math.fround(i < n / 2 ? start + i * step : end - (n - 1 - i) * step),
+  );
 }
 
 /** Captum's `approximation_parameters`: alphas and step sizes for `nSteps` points of `method`. */
 export function approximation(method: ApproximationMethod, nSteps: number): Approximation {
   if (method === 'gausslegendre') {
     const { nodes, weights } = gaussLegendre(nSteps);
-    return { alphas: nodes.map((x) => Math.fround(0.5 * (1 + x))), stepSizes: weights.map((w) => Math.fround(0.5 * w)) };
+    return {
+      alphas: nodes.map((x) => Math.fround(0.5 * (1 + x))),
+      stepSizes: weights.map((w) => Math.fround(0.5 * w)),
+    };
   }
   const n = nSteps;
   const stepSizes = new Array<number>(n).fill(1 / n);

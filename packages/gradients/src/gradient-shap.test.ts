@@ -1,12 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, maxAbsDiff, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  maxAbsDiff,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import { ShapeMismatchError, loadModel, type Graph } from '@attrib/core';
 import { gradientShap } from './gradient-shap.js';
 import { integratedGradients } from './integrated-gradients.js';
 import { seededRandom } from './random.js';
 
 /** Literal GradientShap: every draw in the generator's order, one sample and one tf.grad at a time. */
-function slowGradientShap(model: Graph, x: tf.Tensor, distribution: tf.Tensor, targets: number[], nSamples: number, stdev: number, seed: number): tf.Tensor {
+function slowGradientShap(
+  model: Graph,
+  x: tf.Tensor,
+  distribution: tf.Tensor,
+  targets: number[],
+  nSamples: number,
+  stdev: number,
+  seed: number,
+): tf.Tensor {
   const random = seededRandom(seed);
   const [batch, ...rest] = x.shape;
   const features = rest.reduce((a, b) => a * b, 1);
@@ -16,7 +31,10 @@ function slowGradientShap(model: Graph, x: tf.Tensor, distribution: tf.Tensor, t
     const picks = Array.from({ length: batch }, () => Math.floor(random.uniform() * distribution.shape[0]));
     const alphas = Array.from({ length: batch }, () => Math.fround(random.uniform()));
     const rows = targets.map((t, i) => {
-      const noisy = tf.add(tf.slice(x, [i], [1]), tf.tensor(noise.slice(i * features, (i + 1) * features), [1, ...rest]));
+      const noisy = tf.add(
+        tf.slice(x, [i], [1]),
+        tf.tensor(noise.slice(i * features, (i + 1) * features), [1, ...rest]),
+      );
       const b = tf.slice(distribution, [picks[i]], [1]);
       const point = tf.add(b, tf.mul(alphas[i], tf.sub(noisy, b)));
       const g = tf.grad((p: tf.Tensor) => tf.sum(tf.slice(model.forward(p).output, [0, t], [1, 1])))(point);
@@ -36,7 +54,14 @@ describeWithBackends('gradientShap', ['cpu'], () => {
   it('equals the literal per-draw computation, for any internalBatchSize', async () => {
     const expected = slowGradientShap(model, x, distribution, targets, 4, 0.1, 3);
     for (const internalBatchSize of [undefined, 3, 7]) {
-      const { attributions } = await gradientShap(model, x, { baselines: distribution, target: targets, nSamples: 4, stdevs: 0.1, seed: 3, internalBatchSize });
+      const { attributions } = await gradientShap(model, x, {
+        baselines: distribution,
+        target: targets,
+        nSamples: 4,
+        stdevs: 0.1,
+        seed: 3,
+        internalBatchSize,
+      });
       expectTensorsClose(attributions, expected, { atol: 1e-5 });
     }
   });
@@ -57,11 +82,29 @@ describeWithBackends('gradientShap', ['cpu'], () => {
   });
 
   it('leaves no tensors behind and refuses bad arguments with typed errors', async () => {
-    await expectNoLeaks(() => gradientShap(model, x, { baselines: distribution, target: targets, nSamples: 3, internalBatchSize: 4, stdevs: 0.1 }));
-    await expectNoLeaks(() => gradientShap(model, x, { baselines: distribution, target: 8 }).catch(() => undefined));
-    await expect(gradientShap(model, x, { baselines: tf.zeros([4, 4, 2]), target: 0 })).rejects.toThrow(ShapeMismatchError);
-    await expect(gradientShap(model, x, { target: 0 } as never)).rejects.toThrow(/'baselines' passed to 'gradientShap'/);
-    await expect(gradientShap(model, x, { baselines: distribution, target: 0, nSamples: 0 })).rejects.toThrow(/'nSamples'/);
-    await expect(gradientShap(model, x, { baselines: distribution, target: 0, internalBatchSize: 2 })).rejects.toThrow(/'internalBatchSize' passed to 'gradientShap'/);
+    await expectNoLeaks(() =>
+      gradientShap(model, x, {
+        baselines: distribution,
+        target: targets,
+        nSamples: 3,
+        internalBatchSize: 4,
+        stdevs: 0.1,
+      }),
+    );
+    await expectNoLeaks(() =>
+      gradientShap(model, x, { baselines: distribution, target: 8 }).catch(() => undefined),
+    );
+    await expect(gradientShap(model, x, { baselines: tf.zeros([4, 4, 2]), target: 0 })).rejects.toThrow(
+      ShapeMismatchError,
+    );
+    await expect(gradientShap(model, x, { target: 0 } as never)).rejects.toThrow(
+      /'baselines' passed to 'gradientShap'/,
+    );
+    await expect(gradientShap(model, x, { baselines: distribution, target: 0, nSamples: 0 })).rejects.toThrow(
+      /'nSamples'/,
+    );
+    await expect(
+      gradientShap(model, x, { baselines: distribution, target: 0, internalBatchSize: 2 }),
+    ).rejects.toThrow(/'internalBatchSize' passed to 'gradientShap'/);
   });
 });

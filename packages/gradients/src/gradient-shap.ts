@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, invalidArgument, shapeMismatch, yieldToEventLoop, type Graph } from '@attrib/core';
 import { checkInput } from './approximation-input.js';
-import { accumulate, repeatTarget, stepChunks, tileBatch } from './approximation-path.js';
+import { accumulate, repeatTarget, stepChunks } from './approximation-path.js';
 import { normalTensor, seededRandom, uniformTensor, type SeededRandom } from './random.js';
 import type { AttributionResult, BatchingOptions, TargetOptions } from './types.js';
 
@@ -39,16 +39,31 @@ function drawCopy(input: tf.Tensor, baselines: tf.Tensor, stdev: number, random:
  * optional noise) times `(x' − b)`, averaged over the draws. The draws of all samples are stacked into
  * as few passes as `internalBatchSize` allows.
  */
-export async function gradientShap(model: Graph, inputs: tf.Tensor, options: GradientShapOptions): Promise<AttributionResult> {
+export async function gradientShap(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: GradientShapOptions,
+): Promise<AttributionResult> {
   const fn = 'gradientShap';
   const input = checkInput(model, inputs, fn);
   const { baselines } = options ?? {};
-  if (!(baselines instanceof tf.Tensor)) throw invalidArgument(fn, 'baselines', 'a tensor [M, …] of baseline samples', baselines);
-  if (baselines.rank !== input.rank || baselines.shape.slice(1).join() !== input.shape.slice(1).join() || baselines.shape[0] < 1) {
-    throw shapeMismatch(fn, 'baselines', `[M, ${input.shape.slice(1)}] (M ≥ 1 baseline samples)`, baselines.shape);
+  if (!(baselines instanceof tf.Tensor))
+    throw invalidArgument(fn, 'baselines', 'a tensor [M, …] of baseline samples', baselines);
+  if (
+    baselines.rank !== input.rank ||
+    baselines.shape.slice(1).join() !== input.shape.slice(1).join() ||
+    baselines.shape[0] < 1
+  ) {
+    throw shapeMismatch(
+      fn,
+      'baselines',
+      `[M, ${input.shape.slice(1)}] (M ≥ 1 baseline samples)`,
+      baselines.shape,
+    );
   }
   const nSamples = options.nSamples ?? 5;
-  if (!Number.isInteger(nSamples) || nSamples < 1) throw invalidArgument(fn, 'nSamples', 'a positive integer', nSamples);
+  if (!Number.isInteger(nSamples) || nSamples < 1)
+    throw invalidArgument(fn, 'nSamples', 'a positive integer', nSamples);
   const stdev = options.stdevs ?? 0;
   if (!Number.isFinite(stdev) || stdev < 0) throw invalidArgument(fn, 'stdevs', 'a finite number ≥ 0', stdev);
   const batch = input.shape[0];
@@ -62,15 +77,26 @@ export async function gradientShap(model: Graph, inputs: tf.Tensor, options: Gra
       const [start, end] = chunks[c];
       const draws = Array.from({ length: end - start }, () => drawCopy(input, baselines, stdev, random));
       const stacked = tf.tidy(() => ({
-        point: tf.concat(draws.map((d) => d.point), 0),
-        difference: tf.concat(draws.map((d) => tf.sub(d.noisy, d.baseline)), 0),
+        point: tf.concat(
+          draws.map((d) => d.point),
+          0,
+        ),
+        difference: tf.concat(
+          draws.map((d) => tf.sub(d.noisy, d.baseline)),
+          0,
+        ),
       }));
       tf.dispose(draws.flatMap((d) => [d.noisy, d.baseline, d.point]));
       try {
-        const result = gradients(model, stacked.point, { target: repeatTarget(options.target, end - start, batch, fn), fn });
+        const result = gradients(model, stacked.point, {
+          target: repeatTarget(options.target, end - start, batch, fn),
+          fn,
+        });
         tf.dispose([result.output, result.objective]);
         const [gradient] = result.inputGradients;
-        const part = tf.tidy(() => tf.sum(tf.reshape(tf.mul(gradient, stacked.difference), [end - start, ...input.shape]), 0));
+        const part = tf.tidy(() =>
+          tf.sum(tf.reshape(tf.mul(gradient, stacked.difference), [end - start, ...input.shape]), 0),
+        );
         gradient.dispose();
         total = accumulate(total, part);
       } finally {

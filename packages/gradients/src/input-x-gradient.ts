@@ -6,7 +6,11 @@ import type { AttributionResult, TargetOptions } from './types.js';
 export type InputXGradientOptions = TargetOptions;
 
 /** InputXGradient: `x · ∂f[t]/∂x`. One batched backward pass. */
-export async function inputXGradient(model: Graph, inputs: tf.Tensor, options: InputXGradientOptions = {}): Promise<AttributionResult> {
+export async function inputXGradient(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: InputXGradientOptions = {},
+): Promise<AttributionResult> {
   const fn = 'inputXGradient';
   const input = checkInput(model, inputs, fn);
   const result = gradients(model, input, { target: options.target, fn });

@@ -6,7 +6,14 @@ import { repeatTarget } from './approximation-path.js';
  * Completeness gap per sample: `Σ attributions − (f(x)[t] − f(b)[t])`, with the model run once on
  * the stacked batch `[x; b]`.
  */
-export function convergenceDelta(model: Graph, input: tf.Tensor, baseline: tf.Tensor, target: Target | undefined, attributions: tf.Tensor, fn: string): tf.Tensor1D {
+export function convergenceDelta(
+  model: Graph,
+  input: tf.Tensor,
+  baseline: tf.Tensor,
+  target: Target | undefined,
+  attributions: tf.Tensor,
+  fn: string,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const batch = input.shape[0];
     const both = model.forward(tf.concat([input, baseline], 0), { fn }).output;

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, randomTensor, tinyModels, useBackend } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  randomTensor,
+  tinyModels,
+  useBackend,
+} from '@attrib/test-utils';
 import { loadModel } from '@attrib/core';
 import { saliency } from './saliency.js';
 import { inputXGradient } from './input-x-gradient.js';
@@ -26,11 +33,14 @@ function calls(): Record<string, Call> {
     noiseTunnel: (x) => noiseTunnel(saliency, { nSamples: 3, stdevs: 0.2, seed: 4 })(model, x, { target }),
     gradientShap: (x, distribution) => gradientShap(model, x, { baselines: distribution, target, seed: 2 }),
     layerGradientXActivation: (x) => layerGradientXActivation(model, x, { layer: 'bn', target }),
-    layerConductance: (x) => layerConductance(model, x, { layer: 'bn', target, nSteps: 6, internalBatchSize: 4 }),
+    layerConductance: (x) =>
+      layerConductance(model, x, { layer: 'bn', target, nSteps: 6, internalBatchSize: 4 }),
     layerIntegratedGradients: (x) => layerIntegratedGradients(model, x, { layer: 'bn', target, nSteps: 6 }),
     internalInfluence: (x) => internalInfluence(model, x, { layer: 'pool', target, nSteps: 6 }),
-    neuronIntegratedGradients: (x) => neuronIntegratedGradients(model, x, { layer: 'bn', neuron: [1, 2, 0], nSteps: 6 }),
-    neuronConductance: (x) => neuronConductance(model, x, { layer: 'bn', neuron: [1, 2, 0], target, nSteps: 6 }),
+    neuronIntegratedGradients: (x) =>
+      neuronIntegratedGradients(model, x, { layer: 'bn', neuron: [1, 2, 0], nSteps: 6 }),
+    neuronConductance: (x) =>
+      neuronConductance(model, x, { layer: 'bn', neuron: [1, 2, 0], target, nSteps: 6 }),
   };
 }
 

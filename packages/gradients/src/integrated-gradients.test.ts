@@ -1,11 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import { InvalidArgumentError, ShapeMismatchError, loadModel, type Graph } from '@attrib/core';
 import { integratedGradients } from './integrated-gradients.js';
 import { approximation } from './approximation.js';
 
 /** Literal IG: one sample, one path point, one tf.grad at a time. */
-function slowIntegratedGradients(model: Graph, x: tf.Tensor, b: tf.Tensor, targets: number[], method: 'gausslegendre' | 'riemannTrapezoid', nSteps: number): tf.Tensor {
+function slowIntegratedGradients(
+  model: Graph,
+  x: tf.Tensor,
+  b: tf.Tensor,
+  targets: number[],
+  method: 'gausslegendre' | 'riemannTrapezoid',
+  nSteps: number,
+): tf.Tensor {
   const { alphas, stepSizes } = approximation(method, nSteps);
   const rows = targets.map((t, i) =>
     tf.tidy(() => {
@@ -29,18 +42,39 @@ describeWithBackends('integratedGradients', ['cpu'], () => {
   const b = randomTensor([3, 4, 4, 2], 32, -0.2, 0.2);
   const targets = [2, 0, 1];
 
-  it.each(['gausslegendre', 'riemannTrapezoid'] as const)('%s equals the literal per-sample, per-step sum', async (method) => {
-    const { attributions } = await integratedGradients(model, x, { target: targets, baselines: b, nSteps: 8, method });
-    expectTensorsClose(attributions, slowIntegratedGradients(model, x, b, targets, method, 8), { atol: 1e-5 });
-  });
+  it.each(['gausslegendre', 'riemannTrapezoid'] as const)(
+    '%s equals the literal per-sample, per-step sum',
+    async (method) => {
+      const { attributions } = await integratedGradients(model, x, {
+        target: targets,
+        baselines: b,
+        nSteps: 8,
+        method,
+      });
+      expectTensorsClose(attributions, slowIntegratedGradients(model, x, b, targets, method, 8), {
+        atol: 1e-5,
+      });
+    },
+  );
 
   it('is complete: |delta| is small and shrinks with nSteps', async () => {
     const mlp = loadModel(tinyModels.mlp());
     const xs = randomTensor([4, 3], 33, -2, 2);
     const worst = async (nSteps: number, method: 'riemannTrapezoid' | 'gausslegendre') => {
-      const { delta, attributions } = await integratedGradients(mlp, xs, { target: 1, nSteps, method, returnConvergenceDelta: true });
+      const { delta, attributions } = await integratedGradients(mlp, xs, {
+        target: 1,
+        nSteps,
+        method,
+        returnConvergenceDelta: true,
+      });
       expect(delta!.shape).toEqual([4]);
-      const gap = tf.sub(tf.sum(attributions, 1), tf.sub(tf.slice(mlp.run(xs), [0, 1], [-1, 1]).reshape([4]), tf.slice(mlp.run(tf.zerosLike(xs)), [0, 1], [-1, 1]).reshape([4])));
+      const gap = tf.sub(
+        tf.sum(attributions, 1),
+        tf.sub(
+          tf.reshape(tf.slice(mlp.run(xs), [0, 1], [-1, 1]), [4]),
+          tf.reshape(tf.slice(mlp.run(tf.zerosLike(xs)), [0, 1], [-1, 1]), [4]),
+        ),
+      );
       expectTensorsClose(delta!, gap, { atol: 1e-5 });
       return Math.max(...Array.from(delta!.dataSync(), Math.abs));
     };
@@ -54,36 +88,88 @@ describeWithBackends('integratedGradients', ['cpu'], () => {
 
   it('is batch invariant and internalBatchSize invariant, reporting progress per chunk', async () => {
     const all = await integratedGradients(model, x, { target: targets, baselines: b, nSteps: 10 });
-    const single = tf.concat(await Promise.all(targets.map(async (t, i) => (await integratedGradients(model, tf.slice(x, [i], [1]), { target: t, baselines: tf.slice(b, [i], [1]), nSteps: 10 })).attributions)), 0);
+    const single = tf.concat(
+      await Promise.all(
+        targets.map(
+          async (t, i) =>
+            (
+              await integratedGradients(model, tf.slice(x, [i], [1]), {
+                target: t,
+                baselines: tf.slice(b, [i], [1]),
+                nSteps: 10,
+              })
+            ).attributions,
+        ),
+      ),
+      0,
+    );
     expectTensorsClose(all.attributions, single, { atol: 1e-6 });
     const progress: number[] = [];
-    const chunked = await integratedGradients(model, x, { target: targets, baselines: b, nSteps: 10, internalBatchSize: 7, onProgress: (p) => progress.push(p.done) });
+    const chunked = await integratedGradients(model, x, {
+      target: targets,
+      baselines: b,
+      nSteps: 10,
+      internalBatchSize: 7,
+      onProgress: (p) => progress.push(p.done),
+    });
     expectTensorsClose(chunked.attributions, all.attributions, { atol: 1e-6 });
     expect(progress).toEqual([2, 4, 6, 8, 10]);
   });
 
   it('accepts baselines as a number, one sample or the whole batch', async () => {
     const asNumber = await integratedGradients(model, x, { target: targets, baselines: 0.1, nSteps: 4 });
-    const asSample = await integratedGradients(model, x, { target: targets, baselines: tf.fill([4, 4, 2], 0.1), nSteps: 4 });
-    const asBatch = await integratedGradients(model, x, { target: targets, baselines: tf.fill([3, 4, 4, 2], 0.1), nSteps: 4 });
+    const asSample = await integratedGradients(model, x, {
+      target: targets,
+      baselines: tf.fill([4, 4, 2], 0.1),
+      nSteps: 4,
+    });
+    const asBatch = await integratedGradients(model, x, {
+      target: targets,
+      baselines: tf.fill([3, 4, 4, 2], 0.1),
+      nSteps: 4,
+    });
     expectTensorsClose(asSample.attributions, asNumber.attributions, { atol: 1e-7 });
     expectTensorsClose(asBatch.attributions, asNumber.attributions, { atol: 1e-7 });
   });
 
   it('leaves no tensors behind, with and without delta, chunked or not', async () => {
     await expectNoLeaks(() => integratedGradients(model, x, { target: targets, nSteps: 5 }));
-    await expectNoLeaks(() => integratedGradients(model, x, { target: targets, baselines: b, nSteps: 5, internalBatchSize: 6, returnConvergenceDelta: true }));
+    await expectNoLeaks(() =>
+      integratedGradients(model, x, {
+        target: targets,
+        baselines: b,
+        nSteps: 5,
+        internalBatchSize: 6,
+        returnConvergenceDelta: true,
+      }),
+    );
     await expectNoLeaks(() => integratedGradients(model, x, { target: 7, nSteps: 5 }).catch(() => undefined));
   });
 
   it('refuses bad baselines, targets, batching, methods and NaN input with typed errors', async () => {
-    await expect(integratedGradients(model, x, { target: targets, baselines: tf.zeros([2, 4, 4, 2]) })).rejects.toThrow(ShapeMismatchError);
-    await expect(integratedGradients(model, x, { target: targets, baselines: tf.zeros([2, 4, 4, 2]) })).rejects.toThrow(/'baselines' passed to 'integratedGradients'/);
-    await expect(integratedGradients(model, x, { target: 5 })).rejects.toThrow(/'target' passed to 'integratedGradients' must be a class index/);
-    await expect(integratedGradients(model, x, { target: targets, internalBatchSize: 2 })).rejects.toThrow(/'internalBatchSize' passed to 'integratedGradients' must be an integer ≥ the batch size \(3\)/);
-    await expect(integratedGradients(model, x, { target: targets, method: 'simpson' as never })).rejects.toThrow(InvalidArgumentError);
-    await expect(integratedGradients(model, x, { target: targets, method: 'riemann_left', nSteps: 1 })).rejects.toThrow(/'nSteps'/);
-    await expect(integratedGradients(model, tf.fill([1, 4, 4, 2], NaN), { target: 0 })).rejects.toThrow(/must be finite/);
-    await expect(integratedGradients(model, x, { target: 0, baselines: tf.fill([4, 4, 2], Infinity) })).rejects.toThrow(/'baselines' passed to 'integratedGradients' must be finite/);
+    await expect(
+      integratedGradients(model, x, { target: targets, baselines: tf.zeros([2, 4, 4, 2]) }),
+    ).rejects.toThrow(ShapeMismatchError);
+    await expect(
+      integratedGradients(model, x, { target: targets, baselines: tf.zeros([2, 4, 4, 2]) }),
+    ).rejects.toThrow(/'baselines' passed to 'integratedGradients'/);
+    await expect(integratedGradients(model, x, { target: 5 })).rejects.toThrow(
+      /'target' passed to 'integratedGradients' must be a class index/,
+    );
+    await expect(integratedGradients(model, x, { target: targets, internalBatchSize: 2 })).rejects.toThrow(
+      /'internalBatchSize' passed to 'integratedGradients' must be an integer ≥ the batch size \(3\)/,
+    );
+    await expect(
+      integratedGradients(model, x, { target: targets, method: 'simpson' as never }),
+    ).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      integratedGradients(model, x, { target: targets, method: 'riemann_left', nSteps: 1 }),
+    ).rejects.toThrow(/'nSteps'/);
+    await expect(integratedGradients(model, tf.fill([1, 4, 4, 2], NaN), { target: 0 })).rejects.toThrow(
+      /must be finite/,
+    );
+    await expect(
+      integratedGradients(model, x, { target: 0, baselines: tf.fill([4, 4, 2], Infinity) }),
+    ).rejects.toThrow(/'baselines' passed to 'integratedGradients' must be finite/);
   });
 });

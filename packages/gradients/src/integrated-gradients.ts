@@ -7,7 +7,8 @@ import { convergenceDelta } from './integrated-gradients-delta.js';
 import type { AttributionResult, Baselines, BatchingOptions, TargetOptions } from './types.js';
 
 /** Captum's method names, in camelCase or as Captum spells them. */
-export type ApproximationMethodName = ApproximationMethod | 'riemann_left' | 'riemann_right' | 'riemann_middle' | 'riemann_trapezoid';
+export type ApproximationMethodName =
+  ApproximationMethod | 'riemann_left' | 'riemann_right' | 'riemann_middle' | 'riemann_trapezoid';
 
 export interface PathOptions extends BatchingOptions {
   /** The reference input; zero when absent. A number, the input's shape, or one sample's shape. */
@@ -27,7 +28,11 @@ export interface IntegratedGradientsOptions extends TargetOptions, PathOptions {
  * Integrated Gradients (Sundararajan et al.): `(x − b) · Σ_k s_k ∂f[t]/∂x (b + α_k (x − b))`. All path
  * points of all samples go through as few forward/backward passes as `internalBatchSize` allows.
  */
-export async function integratedGradients(model: Graph, inputs: tf.Tensor, options: IntegratedGradientsOptions = {}): Promise<AttributionResult> {
+export async function integratedGradients(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: IntegratedGradientsOptions = {},
+): Promise<AttributionResult> {
   const fn = 'integratedGradients';
   const input = checkInput(model, inputs, fn);
   const method = resolveMethod(options.method, fn);
@@ -38,16 +43,30 @@ export async function integratedGradients(model: Graph, inputs: tf.Tensor, optio
   const baseline = checkBaseline(options.baselines, input, fn);
   let total: tf.Tensor | undefined;
   try {
-    await walkPath({ fn, input, baseline, alphas, target: options.target, internalBatchSize: options.internalBatchSize, onProgress: options.onProgress }, ({ start, end, points, target }) => {
-      const result = gradients(model, points, { target, fn });
-      tf.dispose([result.output, result.objective]);
-      const [gradient] = result.inputGradients;
-      total = accumulate(total, sumSteps(gradient, stepSizes.slice(start, end), batch));
-      gradient.dispose();
-    });
+    await walkPath(
+      {
+        fn,
+        input,
+        baseline,
+        alphas,
+        target: options.target,
+        internalBatchSize: options.internalBatchSize,
+        onProgress: options.onProgress,
+      },
+      ({ start, end, points, target }) => {
+        const result = gradients(model, points, { target, fn });
+        tf.dispose([result.output, result.objective]);
+        const [gradient] = result.inputGradients;
+        total = accumulate(total, sumSteps(gradient, stepSizes.slice(start, end), batch));
+        gradient.dispose();
+      },
+    );
     const attributions = tf.tidy(() => tf.mul(tf.sub(input, baseline), total!));
     if (!options.returnConvergenceDelta) return { attributions };
-    return { attributions, delta: convergenceDelta(model, input, baseline, options.target, attributions, fn) };
+    return {
+      attributions,
+      delta: convergenceDelta(model, input, baseline, options.target, attributions, fn),
+    };
   } finally {
     tf.dispose([baseline, ...(total ? [total] : [])]);
   }

@@ -5,15 +5,25 @@ import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
 import { perLayer, resolveLayers } from './layer-selection.js';
-import type { LayerAttributionResult, LayerSelection, LayerSelectionOptions, TargetOptions } from './types.js';
+import type {
+  LayerAttributionResult,
+  LayerSelection,
+  LayerSelectionOptions,
+  TargetOptions,
+} from './types.js';
 
-export interface InternalInfluenceOptions<L extends LayerSelection> extends LayerSelectionOptions<L>, TargetOptions, PathOptions {}
+export interface InternalInfluenceOptions<L extends LayerSelection>
+  extends LayerSelectionOptions<L>, TargetOptions, PathOptions {}
 
 /**
  * InternalInfluence (Leino et al.): `Σ_k s_k ∂f[t]/∂tensor` at the input-space path points
  * `b + α_k (x − b)`, integrated like IG but not multiplied by anything. All layers share the passes.
  */
-export async function internalInfluence<L extends LayerSelection>(model: Graph, inputs: tf.Tensor, options: InternalInfluenceOptions<L>): Promise<LayerAttributionResult<L>> {
+export async function internalInfluence<L extends LayerSelection>(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: InternalInfluenceOptions<L>,
+): Promise<LayerAttributionResult<L>> {
   const fn = 'internalInfluence';
   const input = checkInput(model, inputs, fn);
   const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);
@@ -25,14 +35,38 @@ export async function internalInfluence<L extends LayerSelection>(model: Graph, 
   const baseline = checkBaseline(options.baselines, input, fn);
   const totals = new Map<string, tf.Tensor>();
   try {
-    await walkPath({ fn, input, baseline, alphas, target: options.target, internalBatchSize: options.internalBatchSize, onProgress: options.onProgress }, ({ start, end, points, target }) => {
-      const result = gradients(model, points, { target, tensors: layers.map((l) => l.ref), fn });
-      try {
-        for (const l of layers) totals.set(l.key, accumulate(totals.get(l.key), sumSteps(result.tensorGradients.get(l.key)!, stepSizes.slice(start, end), batch)));
-      } finally {
-        tf.dispose([result.output, result.objective, ...result.inputGradients, ...result.tensorGradients.values(), ...result.activations.values()]);
-      }
-    });
+    await walkPath(
+      {
+        fn,
+        input,
+        baseline,
+        alphas,
+        target: options.target,
+        internalBatchSize: options.internalBatchSize,
+        onProgress: options.onProgress,
+      },
+      ({ start, end, points, target }) => {
+        const result = gradients(model, points, { target, tensors: layers.map((l) => l.ref), fn });
+        try {
+          for (const l of layers)
+            totals.set(
+              l.key,
+              accumulate(
+                totals.get(l.key),
+                sumSteps(result.tensorGradients.get(l.key)!, stepSizes.slice(start, end), batch),
+              ),
+            );
+        } finally {
+          tf.dispose([
+            result.output,
+            result.objective,
+            ...result.inputGradients,
+            ...result.tensorGradients.values(),
+            ...result.activations.values(),
+          ]);
+        }
+      },
+    );
     return { attributions: perLayer(options.layer, layers, (l) => tf.clone(totals.get(l.key)!)) };
   } finally {
     tf.dispose([baseline, ...totals.values()]);

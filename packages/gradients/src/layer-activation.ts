@@ -7,7 +7,11 @@ import type { LayerAttributionResult, LayerSelection, LayerSelectionOptions } fr
 export type LayerActivationOptions<L extends LayerSelection> = LayerSelectionOptions<L>;
 
 /** The layer's output (or input) tensor; several layers come from one forward pass. */
-export async function layerActivation<L extends LayerSelection>(model: Graph, inputs: tf.Tensor, options: LayerActivationOptions<L>): Promise<LayerAttributionResult<L>> {
+export async function layerActivation<L extends LayerSelection>(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerActivationOptions<L>,
+): Promise<LayerAttributionResult<L>> {
   const fn = 'layerActivation';
   const input = checkInput(model, inputs, fn);
   const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);

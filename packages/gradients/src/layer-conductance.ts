@@ -6,9 +6,15 @@ import { accumulate, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
 import { convergenceDelta } from './integrated-gradients-delta.js';
 import { perLayer, resolveLayers } from './layer-selection.js';
-import type { LayerAttributionResult, LayerSelection, LayerSelectionOptions, TargetOptions } from './types.js';
+import type {
+  LayerAttributionResult,
+  LayerSelection,
+  LayerSelectionOptions,
+  TargetOptions,
+} from './types.js';
 
-export interface LayerConductanceOptions<L extends LayerSelection> extends LayerSelectionOptions<L>, TargetOptions, PathOptions {
+export interface LayerConductanceOptions<L extends LayerSelection>
+  extends LayerSelectionOptions<L>, TargetOptions, PathOptions {
   /** Also return `delta = Σ attributions − (f(x)[t] − f(b)[t])` per sample (per layer). */
   readonly returnConvergenceDelta?: boolean;
 }
@@ -24,7 +30,11 @@ interface Carry {
  * the n+1 points of the method, and `Σ_{k<n} ∂f[t]/∂tensor(α_k) · (tensor(α_{k+1}) − tensor(α_k))`
  * is returned (step sizes unused). Chunks carry their last step over to the next.
  */
-export async function layerConductance<L extends LayerSelection>(model: Graph, inputs: tf.Tensor, options: LayerConductanceOptions<L>): Promise<LayerAttributionResult<L>> {
+export async function layerConductance<L extends LayerSelection>(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerConductanceOptions<L>,
+): Promise<LayerAttributionResult<L>> {
   const fn = 'layerConductance';
   const input = checkInput(model, inputs, fn);
   const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);
@@ -37,39 +47,62 @@ export async function layerConductance<L extends LayerSelection>(model: Graph, i
   const totals = new Map<string, tf.Tensor>();
   const carries = new Map<string, Carry>();
   try {
-    await walkPath({ fn, input, baseline, alphas, target: options.target, internalBatchSize: options.internalBatchSize, onProgress: options.onProgress }, ({ start, end, points, target }) => {
-      const result = gradients(model, points, { target, tensors: layers.map((l) => l.ref), fn });
-      try {
-        for (const l of layers) {
-          const previous = carries.get(l.key);
-          const stepShape = [end - start, batch, ...result.activations.get(l.key)!.shape.slice(1)];
-          const [sum, carry] = tf.tidy(() => {
-            let grads = tf.reshape(result.tensorGradients.get(l.key)!, stepShape);
-            let acts = tf.reshape(result.activations.get(l.key)!, stepShape);
-            if (previous) {
-              grads = tf.concat([tf.expandDims(previous.gradient, 0), grads], 0);
-              acts = tf.concat([tf.expandDims(previous.activation, 0), acts], 0);
-            }
-            const steps = grads.shape[0];
-            const last = (t: tf.Tensor) => tf.squeeze(tf.slice(t, [steps - 1], [1]), [0]);
-            const next: Carry = { gradient: last(grads), activation: last(acts) };
-            if (steps < 2) return [undefined, next] as const;
-            const differences = tf.sub(tf.slice(acts, [1], [steps - 1]), tf.slice(acts, [0], [steps - 1]));
-            return [tf.sum(tf.mul(tf.slice(grads, [0], [steps - 1]), differences), 0), next] as const;
-          });
-          if (previous) tf.dispose([previous.gradient, previous.activation]);
-          carries.set(l.key, carry);
-          if (sum) totals.set(l.key, accumulate(totals.get(l.key), sum));
+    await walkPath(
+      {
+        fn,
+        input,
+        baseline,
+        alphas,
+        target: options.target,
+        internalBatchSize: options.internalBatchSize,
+        onProgress: options.onProgress,
+      },
+      ({ start, end, points, target }) => {
+        const result = gradients(model, points, { target, tensors: layers.map((l) => l.ref), fn });
+        try {
+          for (const l of layers) {
+            const previous = carries.get(l.key);
+            const stepShape = [end - start, batch, ...result.activations.get(l.key)!.shape.slice(1)];
+            const [sum, carry] = tf.tidy(() => {
+              let grads = tf.reshape(result.tensorGradients.get(l.key)!, stepShape);
+              let acts = tf.reshape(result.activations.get(l.key)!, stepShape);
+              if (previous) {
+                grads = tf.concat([tf.expandDims(previous.gradient, 0), grads], 0);
+                acts = tf.concat([tf.expandDims(previous.activation, 0), acts], 0);
+              }
+              const steps = grads.shape[0];
+              const last = (t: tf.Tensor) => tf.squeeze(tf.slice(t, [steps - 1], [1]), [0]);
+              const next: Carry = { gradient: last(grads), activation: last(acts) };
+              if (steps < 2) return [undefined, next] as const;
+              const differences = tf.sub(tf.slice(acts, [1], [steps - 1]), tf.slice(acts, [0], [steps - 1]));
+              return [tf.sum(tf.mul(tf.slice(grads, [0], [steps - 1]), differences), 0), next] as const;
+            });
+            if (previous) tf.dispose([previous.gradient, previous.activation]);
+            carries.set(l.key, carry);
+            if (sum) totals.set(l.key, accumulate(totals.get(l.key), sum));
+          }
+        } finally {
+          tf.dispose([
+            result.output,
+            result.objective,
+            ...result.inputGradients,
+            ...result.tensorGradients.values(),
+            ...result.activations.values(),
+          ]);
         }
-      } finally {
-        tf.dispose([result.output, result.objective, ...result.inputGradients, ...result.tensorGradients.values(), ...result.activations.values()]);
-      }
-    });
+      },
+    );
     const attributions = perLayer(options.layer, layers, (l) => tf.clone(totals.get(l.key)!));
     if (!options.returnConvergenceDelta) return { attributions };
-    const delta = perLayer(options.layer, layers, (l) => convergenceDelta(model, input, baseline, options.target, totals.get(l.key)!, fn));
+    const delta = perLayer(options.layer, layers, (l) =>
+      convergenceDelta(model, input, baseline, options.target, totals.get(l.key)!, fn),
+    );
     return { attributions, delta };
   } finally {
-    tf.dispose([baseline, ...totals.values(), ...[...carries.values()].flatMap((c) => [c.gradient, c.activation])]);
+    tf.dispose([
+      baseline,
+      ...totals.values(),
+      ...[...carries.values()].flatMap((c) => [c.gradient, c.activation]),
+    ]);
   }
 }

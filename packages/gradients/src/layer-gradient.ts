@@ -2,12 +2,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gradients, type Graph } from '@attrib/core';
 import { checkInput } from './approximation-input.js';
 import { perLayer, resolveLayers } from './layer-selection.js';
-import type { LayerAttributionResult, LayerSelection, LayerSelectionOptions, TargetOptions } from './types.js';
+import type {
+  LayerAttributionResult,
+  LayerSelection,
+  LayerSelectionOptions,
+  TargetOptions,
+} from './types.js';
 
-export interface LayerGradientOptions<L extends LayerSelection> extends LayerSelectionOptions<L>, TargetOptions {}
+export interface LayerGradientOptions<L extends LayerSelection>
+  extends LayerSelectionOptions<L>, TargetOptions {}
 
 /** `∂f[t]/∂tensor` at the layer(s), from one batched forward and backward pass. */
-export async function layerGradient<L extends LayerSelection>(model: Graph, inputs: tf.Tensor, options: LayerGradientOptions<L>): Promise<LayerAttributionResult<L>> {
+export async function layerGradient<L extends LayerSelection>(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerGradientOptions<L>,
+): Promise<LayerAttributionResult<L>> {
   return layerGradientPass(model, inputs, options, 'layerGradient', false);
 }
 
@@ -20,7 +30,13 @@ export async function layerGradientXActivation<L extends LayerSelection>(
   return layerGradientPass(model, inputs, options, 'layerGradientXActivation', true);
 }
 
-function layerGradientPass<L extends LayerSelection>(model: Graph, inputs: tf.Tensor, options: LayerGradientOptions<L>, fn: string, times: boolean): LayerAttributionResult<L> {
+function layerGradientPass<L extends LayerSelection>(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerGradientOptions<L>,
+  fn: string,
+  times: boolean,
+): LayerAttributionResult<L> {
   const input = checkInput(model, inputs, fn);
   const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);
   const result = gradients(model, input, { target: options.target, tensors: layers.map((l) => l.ref), fn });
@@ -32,6 +48,12 @@ function layerGradientPass<L extends LayerSelection>(model: Graph, inputs: tf.Te
       }),
     };
   } finally {
-    tf.dispose([result.output, result.objective, ...result.inputGradients, ...result.tensorGradients.values(), ...result.activations.values()]);
+    tf.dispose([
+      result.output,
+      result.objective,
+      ...result.inputGradients,
+      ...result.tensorGradients.values(),
+      ...result.activations.values(),
+    ]);
   }
 }

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, finiteDifferenceGradient, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  finiteDifferenceGradient,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import { InvalidArgumentError, UnknownNodeError, loadModel, selectTarget } from '@attrib/core';
 import { layerActivation } from './layer-activation.js';
 import { layerGradient, layerGradientXActivation } from './layer-gradient.js';
@@ -18,8 +25,14 @@ describeWithBackends('layer methods', ['cpu'], () => {
 
   it('layerActivation returns the node output or the tensor entering it; a list gives a record from one pass', async () => {
     const { values } = cnn.forward(x);
-    expectTensorsClose((await layerActivation(cnn, x, { layer: 'bn' })).attributions, values.get('bn')!, { atol: 0 });
-    expectTensorsClose((await layerActivation(cnn, x, { layer: 'relu', attributeToLayerInput: true })).attributions, values.get('bn')!, { atol: 0 });
+    expectTensorsClose((await layerActivation(cnn, x, { layer: 'bn' })).attributions, values.get('bn')!, {
+      atol: 0,
+    });
+    expectTensorsClose(
+      (await layerActivation(cnn, x, { layer: 'relu', attributeToLayerInput: true })).attributions,
+      values.get('bn')!,
+      { atol: 0 },
+    );
     const both = (await layerActivation(cnn, x, { layer: ['conv', 'pool'] })).attributions;
     expect(Object.keys(both)).toEqual(['conv', 'pool']);
     expectTensorsClose(both.pool, values.get('pool')!, { atol: 0 });
@@ -28,7 +41,10 @@ describeWithBackends('layer methods', ['cpu'], () => {
   it('layerGradient is ∂f[t]/∂tensor (finite differences through a replacing hook); ×activation for GradientXActivation', async () => {
     const { attributions } = await layerGradient(mlp, xm, { layer: 'fc1', target: 1 });
     const activation = mlp.forward(xm).values.get('fc1')!;
-    const f = (a: tf.Tensor) => tf.sum(selectTarget(mlp.run(xm, { hooks: [{ node: 'fc1', after: () => a }] }), 1, 'test')).dataSync()[0];
+    const f = (a: tf.Tensor) =>
+      tf
+        .sum(selectTarget(mlp.run(xm, { hooks: [{ node: 'fc1', after: () => a }] }), 1, 'test'))
+        .dataSync()[0];
     expectTensorsClose(attributions, finiteDifferenceGradient(f, activation), { atol: 2e-3, rtol: 2e-2 });
     const gxa = await layerGradientXActivation(mlp, xm, { layer: 'fc1', target: 1 });
     expectTensorsClose(gxa.attributions, tf.mul(attributions, activation), { atol: 1e-6 });
@@ -39,9 +55,20 @@ describeWithBackends('layer methods', ['cpu'], () => {
     let expected = tf.zeros([3, 2, 2, 3]);
     for (let k = 0; k < alphas.length; k++) {
       const point = tf.add(b, tf.mul(alphas[k], tf.sub(x, b)));
-      expected = tf.add(expected, tf.mul(stepSizes[k], (await layerGradient(cnn, point, { layer: 'pool', target: targets })).attributions));
+      expected = tf.add(
+        expected,
+        tf.mul(
+          stepSizes[k],
+          (await layerGradient(cnn, point, { layer: 'pool', target: targets })).attributions,
+        ),
+      );
     }
-    const { attributions } = await internalInfluence(cnn, x, { layer: 'pool', target: targets, baselines: b, nSteps: 6 });
+    const { attributions } = await internalInfluence(cnn, x, {
+      layer: 'pool',
+      target: targets,
+      baselines: b,
+      nSteps: 6,
+    });
     expectTensorsClose(attributions, expected, { atol: 1e-6 });
   });
 
@@ -60,18 +87,39 @@ describeWithBackends('layer methods', ['cpu'], () => {
       expected = tf.add(expected, tf.mul(here.gradient, tf.sub(next.activation, here.activation)));
     }
     for (const internalBatchSize of [undefined, 3, 7, 12]) {
-      const { attributions } = await layerConductance(cnn, x, { layer: 'relu', target: targets, baselines: b, nSteps: 5, method: 'riemann_trapezoid', internalBatchSize });
+      const { attributions } = await layerConductance(cnn, x, {
+        layer: 'relu',
+        target: targets,
+        baselines: b,
+        nSteps: 5,
+        method: 'riemann_trapezoid',
+        internalBatchSize,
+      });
       expectTensorsClose(attributions, expected, { atol: 1e-6 });
     }
   });
 
   it('layerConductance sums to f(x)[t] − f(b)[t] (delta small); a list equals separate runs', async () => {
-    const { attributions, delta } = await layerConductance(mlp, xm, { layer: ['fc1', 'relu1'], target: 0, nSteps: 300, method: 'riemannTrapezoid', returnConvergenceDelta: true });
+    const { attributions, delta } = await layerConductance(mlp, xm, {
+      layer: ['fc1', 'relu1'],
+      target: 0,
+      nSteps: 300,
+      method: 'riemannTrapezoid',
+      returnConvergenceDelta: true,
+    });
     for (const layer of ['fc1', 'relu1']) {
-      const gap = tf.sub(tf.slice(mlp.run(xm), [0, 0], [-1, 1]).reshape([4]), tf.slice(mlp.run(tf.zerosLike(xm)), [0, 0], [-1, 1]).reshape([4]));
+      const gap = tf.sub(
+        tf.reshape(tf.slice(mlp.run(xm), [0, 0], [-1, 1]), [4]),
+        tf.reshape(tf.slice(mlp.run(tf.zerosLike(xm)), [0, 0], [-1, 1]), [4]),
+      );
       expectTensorsClose(tf.sum(attributions[layer], 1), gap, { atol: 2e-2 });
       expectTensorsClose(delta![layer], tf.sub(tf.sum(attributions[layer], 1), gap), { atol: 1e-5 });
-      const alone = await layerConductance(mlp, xm, { layer, target: 0, nSteps: 300, method: 'riemannTrapezoid' });
+      const alone = await layerConductance(mlp, xm, {
+        layer,
+        target: 0,
+        nSteps: 300,
+        method: 'riemannTrapezoid',
+      });
       expectTensorsClose(alone.attributions, attributions[layer], { atol: 1e-6 });
     }
   });
@@ -83,25 +131,64 @@ describeWithBackends('layer methods', ['cpu'], () => {
     let total = tf.zerosLike(ax);
     alphas.forEach((alpha, k) => {
       const point = tf.add(ab, tf.mul(alpha, tf.sub(ax, ab)));
-      const g = tf.grad((a: tf.Tensor) => tf.sum(selectTarget(mlp.forward(xm, { hooks: [{ node: 'fc1', after: () => a }] }).output, 1, 'test')))(point);
+      const g = tf.grad((a: tf.Tensor) =>
+        tf.sum(selectTarget(mlp.forward(xm, { hooks: [{ node: 'fc1', after: () => a }] }).output, 1, 'test')),
+      )(point);
       total = tf.add(total, tf.mul(stepSizes[k], g));
     });
-    const { attributions, delta } = await layerIntegratedGradients(mlp, xm, { layer: 'fc1', target: 1, nSteps: 8, internalBatchSize: 12, returnConvergenceDelta: true });
+    const { attributions, delta } = await layerIntegratedGradients(mlp, xm, {
+      layer: 'fc1',
+      target: 1,
+      nSteps: 8,
+      internalBatchSize: 12,
+      returnConvergenceDelta: true,
+    });
     expectTensorsClose(attributions, tf.mul(tf.sub(ax, ab), total), { atol: 1e-5 });
-    const fine = await layerIntegratedGradients(mlp, xm, { layer: 'relu1', attributeToLayerInput: true, target: 1, nSteps: 400, method: 'riemannTrapezoid', returnConvergenceDelta: true });
+    const fine = await layerIntegratedGradients(mlp, xm, {
+      layer: 'relu1',
+      attributeToLayerInput: true,
+      target: 1,
+      nSteps: 400,
+      method: 'riemannTrapezoid',
+      returnConvergenceDelta: true,
+    });
     expect(Math.max(...Array.from(fine.delta!.dataSync(), Math.abs))).toBeLessThan(2e-2);
     expect(delta!.shape).toEqual([4]);
   });
 
   it('leaves no tensors and no hooks behind, also when a call throws', async () => {
-    await expectNoLeaks(() => layerActivation(cnn, x, { layer: ['conv', 'relu'], attributeToLayerInput: true }));
+    await expectNoLeaks(() =>
+      layerActivation(cnn, x, { layer: ['conv', 'relu'], attributeToLayerInput: true }),
+    );
     await expectNoLeaks(() => layerGradient(cnn, x, { layer: 'pool', target: targets }));
     await expectNoLeaks(() => layerGradientXActivation(cnn, x, { layer: ['pool', 'fc'], target: targets }));
-    await expectNoLeaks(() => internalInfluence(cnn, x, { layer: 'pool', target: targets, nSteps: 4, internalBatchSize: 6 }));
-    await expectNoLeaks(() => layerConductance(cnn, x, { layer: ['pool', 'bn'], target: targets, nSteps: 4, internalBatchSize: 6, returnConvergenceDelta: true }));
-    await expectNoLeaks(() => layerIntegratedGradients(cnn, x, { layer: 'bn', target: targets, nSteps: 4, internalBatchSize: 6, returnConvergenceDelta: true }));
-    await expectNoLeaks(() => layerIntegratedGradients(cnn, x, { layer: 'bn', target: 9, nSteps: 4 }).catch(() => undefined));
-    await expectNoLeaks(() => layerConductance(cnn, x, { layer: 'bn', target: 9, nSteps: 4 }).catch(() => undefined));
+    await expectNoLeaks(() =>
+      internalInfluence(cnn, x, { layer: 'pool', target: targets, nSteps: 4, internalBatchSize: 6 }),
+    );
+    await expectNoLeaks(() =>
+      layerConductance(cnn, x, {
+        layer: ['pool', 'bn'],
+        target: targets,
+        nSteps: 4,
+        internalBatchSize: 6,
+        returnConvergenceDelta: true,
+      }),
+    );
+    await expectNoLeaks(() =>
+      layerIntegratedGradients(cnn, x, {
+        layer: 'bn',
+        target: targets,
+        nSteps: 4,
+        internalBatchSize: 6,
+        returnConvergenceDelta: true,
+      }),
+    );
+    await expectNoLeaks(() =>
+      layerIntegratedGradients(cnn, x, { layer: 'bn', target: 9, nSteps: 4 }).catch(() => undefined),
+    );
+    await expectNoLeaks(() =>
+      layerConductance(cnn, x, { layer: 'bn', target: 9, nSteps: 4 }).catch(() => undefined),
+    );
     expect(cnn.hooks).toEqual([]);
   });
 
@@ -115,12 +202,26 @@ describeWithBackends('layer methods', ['cpu'], () => {
     ]) {
       await expect(call()).rejects.toThrow(UnknownNodeError);
     }
-    await expect(layerConductance(cnn, x, { layer: 'nope', target: 0 })).rejects.toThrow(/layerConductance: no node named 'nope'/);
-    await expect(layerActivation(cnn, x, { layer: [] })).rejects.toThrow(/'layer' passed to 'layerActivation'/);
-    await expect(layerIntegratedGradients(cnn, x, { layer: ['bn', 'conv'] as never, target: 0 })).rejects.toThrow(InvalidArgumentError);
-    await expect(layerConductance(cnn, x, { layer: 'bn', target: targets, internalBatchSize: 2 })).rejects.toThrow(/'internalBatchSize' passed to 'layerConductance'/);
-    await expect(internalInfluence(cnn, x, { layer: 'bn', target: [0, 1] })).rejects.toThrow(/'target' passed to 'internalInfluence'/);
-    await expect(layerIntegratedGradients(cnn, x, { layer: 'bn', target: 4 })).rejects.toThrow(/'target' passed to 'layerIntegratedGradients'/);
-    await expect(layerGradient(cnn, x, { layer: 'bn', target: 4 })).rejects.toThrow(/class index in \[0, 3\)/);
+    await expect(layerConductance(cnn, x, { layer: 'nope', target: 0 })).rejects.toThrow(
+      /layerConductance: no node named 'nope'/,
+    );
+    await expect(layerActivation(cnn, x, { layer: [] })).rejects.toThrow(
+      /'layer' passed to 'layerActivation'/,
+    );
+    await expect(
+      layerIntegratedGradients(cnn, x, { layer: ['bn', 'conv'] as never, target: 0 }),
+    ).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      layerConductance(cnn, x, { layer: 'bn', target: targets, internalBatchSize: 2 }),
+    ).rejects.toThrow(/'internalBatchSize' passed to 'layerConductance'/);
+    await expect(internalInfluence(cnn, x, { layer: 'bn', target: [0, 1] })).rejects.toThrow(
+      /'target' passed to 'internalInfluence'/,
+    );
+    await expect(layerIntegratedGradients(cnn, x, { layer: 'bn', target: 4 })).rejects.toThrow(
+      /'target' passed to 'layerIntegratedGradients'/,
+    );
+    await expect(layerGradient(cnn, x, { layer: 'bn', target: 4 })).rejects.toThrow(
+      /class index in \[0, 3\)/,
+    );
   });
 });

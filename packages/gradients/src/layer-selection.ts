@@ -13,8 +13,14 @@ export interface ResolvedLayer {
 }
 
 /** The tensor refs of `layer` (one name or several), checked against the graph. */
-export function resolveLayers(model: Graph, layer: LayerSelection, attributeToLayerInput: boolean | undefined, fn: string): ResolvedLayer[] {
-  const names = typeof layer === 'string' ? [layer] : Array.isArray(layer) ? (layer as readonly string[]) : undefined;
+export function resolveLayers(
+  model: Graph,
+  layer: LayerSelection,
+  attributeToLayerInput: boolean | undefined,
+  fn: string,
+): ResolvedLayer[] {
+  const names =
+    typeof layer === 'string' ? [layer] : Array.isArray(layer) ? (layer as readonly string[]) : undefined;
   if (!names || names.length === 0 || names.some((n) => typeof n !== 'string')) {
     throw invalidArgument(fn, 'layer', 'a node name or a non-empty list of node names', layer);
   }
@@ -25,7 +31,11 @@ export function resolveLayers(model: Graph, layer: LayerSelection, attributeToLa
 }
 
 /** One tensor for a single layer name, a record by name for a list. */
-export function perLayer<L extends LayerSelection>(layer: L, layers: readonly ResolvedLayer[], pick: (layer: ResolvedLayer) => tf.Tensor): PerLayer<L> {
+export function perLayer<L extends LayerSelection>(
+  layer: L,
+  layers: readonly ResolvedLayer[],
+  pick: (layer: ResolvedLayer) => tf.Tensor,
+): PerLayer<L> {
   if (typeof layer === 'string') return pick(layers[0]) as PerLayer<L>;
   return Object.fromEntries(layers.map((l) => [l.layer, pick(l)])) as PerLayer<L>;
 }

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, invalidArgument, selectNeuron, tensorRefKey, type GradientResult, type Graph } from '@attrib/core';
+import {
+  gradients,
+  invalidArgument,
+  selectNeuron,
+  tensorRefKey,
+  type GradientResult,
+  type Graph,
+} from '@attrib/core';
 import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
@@ -14,12 +21,21 @@ export interface NeuronConductanceOptions extends NeuronAttributionOptions, Targ
  * `(x − b) · Σ_k s_k · ∂neuron/∂x(α_k) · ∂f[t]/∂neuron(α_k)`. Default: riemannTrapezoid, 50 steps
  * (Captum's). Each chunk of path points takes two backward passes (neuron, then target).
  */
-export async function neuronConductance(model: Graph, inputs: tf.Tensor, options: NeuronConductanceOptions): Promise<AttributionResult> {
+export async function neuronConductance(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: NeuronConductanceOptions,
+): Promise<AttributionResult> {
   const fn = 'neuronConductance';
   const input = checkInput(model, inputs, fn);
   const neuron = neuronTarget(model, options, fn);
   if (typeof options.neuron === 'function') {
-    throw invalidArgument(fn, 'neuron', 'an index or an index tuple (∂f/∂neuron needs one unit of the layer)', options.neuron);
+    throw invalidArgument(
+      fn,
+      'neuron',
+      'an index or an index tuple (∂f/∂neuron needs one unit of the layer)',
+      options.neuron,
+    );
   }
   const method = resolveMethod(options.method, fn, 'riemannTrapezoid');
   const nSteps = options.nSteps ?? 50;
@@ -29,26 +45,50 @@ export async function neuronConductance(model: Graph, inputs: tf.Tensor, options
   const baseline = checkBaseline(options.baselines, input, fn);
   let total: tf.Tensor | undefined;
   try {
-    await walkPath({ fn, input, baseline, alphas, target: options.target, internalBatchSize: options.internalBatchSize, onProgress: options.onProgress }, ({ start, end, points, target }) => {
-      const results: GradientResult[] = [];
-      try {
-        const inward = gradients(model, points, { objective: neuron.objective, fn });
-        results.push(inward);
-        const outward = gradients(model, points, { target, tensors: [neuron.ref], fn });
-        results.push(outward);
-        const weighted = tf.tidy(() => {
-          const throughNeuron = selectNeuron(outward.tensorGradients.get(tensorRefKey(neuron.ref))!, options.neuron, fn);
-          const [gradient] = inward.inputGradients;
-          const scale = tf.reshape(throughNeuron, [gradient.shape[0], ...gradient.shape.slice(1).map(() => 1)]);
-          return sumSteps(tf.mul(gradient, scale), stepSizes.slice(start, end), batch);
-        });
-        total = accumulate(total, weighted);
-      } finally {
-        for (const result of results) {
-          tf.dispose([result.output, result.objective, ...result.inputGradients, ...result.tensorGradients.values(), ...result.activations.values()]);
+    await walkPath(
+      {
+        fn,
+        input,
+        baseline,
+        alphas,
+        target: options.target,
+        internalBatchSize: options.internalBatchSize,
+        onProgress: options.onProgress,
+      },
+      ({ start, end, points, target }) => {
+        const results: GradientResult[] = [];
+        try {
+          const inward = gradients(model, points, { objective: neuron.objective, fn });
+          results.push(inward);
+          const outward = gradients(model, points, { target, tensors: [neuron.ref], fn });
+          results.push(outward);
+          const weighted = tf.tidy(() => {
+            const throughNeuron = selectNeuron(
+              outward.tensorGradients.get(tensorRefKey(neuron.ref))!,
+              options.neuron,
+              fn,
+            );
+            const [gradient] = inward.inputGradients;
+            const scale = tf.reshape(throughNeuron, [
+              gradient.shape[0],
+              ...gradient.shape.slice(1).map(() => 1),
+            ]);
+            return sumSteps(tf.mul(gradient, scale), stepSizes.slice(start, end), batch);
+          });
+          total = accumulate(total, weighted);
+        } finally {
+          for (const result of results) {
+            tf.dispose([
+              result.output,
+              result.objective,
+              ...result.inputGradients,
+              ...result.tensorGradients.values(),
+              ...result.activations.values(),
+            ]);
+          }
         }
-      }
-    });
+      },
+    );
     return { attributions: tf.tidy(() => tf.mul(tf.sub(input, baseline), total!)) };
   } finally {
     tf.dispose([baseline, ...(total ? [total] : [])]);

@@ -1,5 +1,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, resolveTensorRef, selectNeuron, type Graph, type NeuronSelector, type ObjectiveContext, type TensorRef } from '@attrib/core';
+import {
+  invalidArgument,
+  resolveTensorRef,
+  selectNeuron,
+  type Graph,
+  type NeuronSelector,
+  type ObjectiveContext,
+  type TensorRef,
+} from '@attrib/core';
 
 export interface NeuronAttributionOptions {
   /** The node holding the neuron. */
@@ -22,9 +30,15 @@ export interface NeuronTarget {
 export function neuronTarget(model: Graph, options: NeuronAttributionOptions, fn: string): NeuronTarget {
   if (typeof options?.layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', options?.layer);
   const { neuron } = options;
-  const selectorOk = typeof neuron === 'number' || typeof neuron === 'function' || (Array.isArray(neuron) && neuron.every((i) => typeof i === 'number'));
-  if (!selectorOk) throw invalidArgument(fn, 'neuron', 'an index, an index tuple or a function of the activation', neuron);
-  const ref: TensorRef = options.attributeToNeuronInput ? { node: options.layer, at: 'input' } : options.layer;
+  const selectorOk =
+    typeof neuron === 'number' ||
+    typeof neuron === 'function' ||
+    (Array.isArray(neuron) && neuron.every((i) => typeof i === 'number'));
+  if (!selectorOk)
+    throw invalidArgument(fn, 'neuron', 'an index, an index tuple or a function of the activation', neuron);
+  const ref: TensorRef = options.attributeToNeuronInput
+    ? { node: options.layer, at: 'input' }
+    : options.layer;
   const value = resolveTensorRef(model, ref, fn);
   return { ref, value, objective: ({ values }) => selectNeuron(values.get(value)!, neuron, fn) };
 }

@@ -7,7 +7,11 @@ import type { AttributionResult } from './types.js';
 export type NeuronGradientOptions = NeuronAttributionOptions;
 
 /** NeuronGradient: `∂ neuron/∂x` for every sample, one batched backward pass. */
-export async function neuronGradient(model: Graph, inputs: tf.Tensor, options: NeuronGradientOptions): Promise<AttributionResult> {
+export async function neuronGradient(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: NeuronGradientOptions,
+): Promise<AttributionResult> {
   const fn = 'neuronGradient';
   const input = checkInput(model, inputs, fn);
   const { objective } = neuronTarget(model, options, fn);

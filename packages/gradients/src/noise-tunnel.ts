@@ -1,12 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, yieldToEventLoop, type Graph, type ProgressCallback, type Target } from '@attrib/core';
+import {
+  invalidArgument,
+  yieldToEventLoop,
+  type Graph,
+  type ProgressCallback,
+  type Target,
+} from '@attrib/core';
 import { checkInput } from './approximation-input.js';
 import { accumulate, repeatTarget, tileBatch } from './approximation-path.js';
 import { normalTensor, seededRandom } from './random.js';
 import type { AttributionResult } from './types.js';
 
 /** Any attribution method of the common shape, e.g. `saliency` or `integratedGradients`. */
-export type AttributionMethod<O> = (model: Graph, inputs: tf.Tensor, options: O) => Promise<AttributionResult>;
+export type AttributionMethod<O> = (
+  model: Graph,
+  inputs: tf.Tensor,
+  options: O,
+) => Promise<AttributionResult>;
 
 export type NoiseTunnelType = 'smoothgrad' | 'smoothgradSq' | 'vargrad';
 
@@ -25,11 +35,17 @@ export interface NoiseTunnelOptions {
 }
 
 /** Per-sample options that must follow the samples into the stacked noisy batch. */
-function expandOptions<O>(options: O, times: number, input: tf.Tensor, fn: string): { options: O; owned: tf.Tensor[] } {
+function expandOptions<O>(
+  options: O,
+  times: number,
+  input: tf.Tensor,
+  fn: string,
+): { options: O; owned: tf.Tensor[] } {
   if (!options || typeof options !== 'object') return { options, owned: [] };
   const record = { ...(options as Record<string, unknown>) };
   const owned: tf.Tensor[] = [];
-  if ('target' in record) record.target = repeatTarget(record.target as Target | undefined, times, input.shape[0], fn);
+  if ('target' in record)
+    record.target = repeatTarget(record.target as Target | undefined, times, input.shape[0], fn);
   const baselines = record.baselines;
   if (baselines instanceof tf.Tensor && baselines.shape.join() === input.shape.join()) {
     record.baselines = tileBatch(baselines, times);
@@ -49,15 +65,20 @@ function checkCount(value: number | undefined, fallback: number, argument: strin
  * copies of every input, stacked into one batch (or `nSamplesBatchSize` copies per call), and
  * aggregates the attributions per sample. The wrapped function has the method's call shape.
  */
-export function noiseTunnel<O>(method: AttributionMethod<O>, tunnel: NoiseTunnelOptions = {}): AttributionMethod<O> {
+export function noiseTunnel<O>(
+  method: AttributionMethod<O>,
+  tunnel: NoiseTunnelOptions = {},
+): AttributionMethod<O> {
   const fn = 'noiseTunnel';
-  if (typeof method !== 'function') throw invalidArgument(fn, 'method', 'an attribution function (model, inputs, options)', method);
+  if (typeof method !== 'function')
+    throw invalidArgument(fn, 'method', 'an attribution function (model, inputs, options)', method);
   const nSamples = checkCount(tunnel.nSamples, 5, 'nSamples', fn);
   const perCall = Math.min(nSamples, checkCount(tunnel.nSamplesBatchSize, nSamples, 'nSamplesBatchSize', fn));
   const stdev = tunnel.stdevs ?? 1;
   if (!Number.isFinite(stdev) || stdev < 0) throw invalidArgument(fn, 'stdevs', 'a finite number ≥ 0', stdev);
   const type = tunnel.type === 'smoothgrad_sq' ? 'smoothgradSq' : (tunnel.type ?? 'smoothgrad');
-  if (!['smoothgrad', 'smoothgradSq', 'vargrad'].includes(type)) throw invalidArgument(fn, 'type', "'smoothgrad', 'smoothgradSq' or 'vargrad'", tunnel.type);
+  if (!['smoothgrad', 'smoothgradSq', 'vargrad'].includes(type))
+    throw invalidArgument(fn, 'type', "'smoothgrad', 'smoothgradSq' or 'vargrad'", tunnel.type);
 
   return async (model, inputs, options) => {
     const input = checkInput(model, inputs, fn);
@@ -69,7 +90,12 @@ export function noiseTunnel<O>(method: AttributionMethod<O>, tunnel: NoiseTunnel
       for (let start = 0; start < nSamples; start += perCall) {
         if (start > 0) await yieldToEventLoop();
         const copies = Math.min(perCall, nSamples - start);
-        const noisy = tf.tidy(() => tf.add(tileBatch(input, copies), normalTensor([copies * batch, ...input.shape.slice(1)], stdev, random)));
+        const noisy = tf.tidy(() =>
+          tf.add(
+            tileBatch(input, copies),
+            normalTensor([copies * batch, ...input.shape.slice(1)], stdev, random),
+          ),
+        );
         const expanded = expandOptions(options, copies, input, fn);
         let result: AttributionResult;
         try {
@@ -79,7 +105,8 @@ export function noiseTunnel<O>(method: AttributionMethod<O>, tunnel: NoiseTunnel
         }
         if (result.delta) result.delta.dispose();
         const { attributions } = result;
-        if (!(attributions instanceof tf.Tensor)) throw invalidArgument(fn, 'method', 'a method returning one attribution tensor', attributions);
+        if (!(attributions instanceof tf.Tensor))
+          throw invalidArgument(fn, 'method', 'a method returning one attribution tensor', attributions);
         const [part, partSquares] = tf.tidy(() => {
           const perCopy = tf.reshape(attributions, [copies, batch, ...attributions.shape.slice(1)]);
           return [tf.sum(perCopy, 0), tf.sum(tf.square(perCopy), 0)];
@@ -91,7 +118,11 @@ export function noiseTunnel<O>(method: AttributionMethod<O>, tunnel: NoiseTunnel
       }
       const mean = (t: tf.Tensor) => tf.div(t, nSamples);
       const attributions = tf.tidy(() =>
-        type === 'smoothgrad' ? mean(sum!) : type === 'smoothgradSq' ? mean(sumOfSquares!) : tf.sub(mean(sumOfSquares!), tf.square(mean(sum!))),
+        type === 'smoothgrad'
+          ? mean(sum!)
+          : type === 'smoothgradSq'
+            ? mean(sumOfSquares!)
+            : tf.sub(mean(sumOfSquares!), tf.square(mean(sum!))),
       );
       return { attributions };
     } finally {

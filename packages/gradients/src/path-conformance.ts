@@ -32,19 +32,33 @@ function layer(options: Options) {
 }
 
 function neuron(options: Options) {
-  return { layer: options.layer as string, neuron: options.neuronSelector as NeuronSelector, attributeToNeuronInput: options.attributeToNeuronInput === true };
+  return {
+    layer: options.layer as string,
+    neuron: options.neuronSelector as NeuronSelector,
+    attributeToNeuronInput: options.attributeToNeuronInput === true,
+  };
 }
 
 function withDelta(result: { attributions: tf.Tensor; delta?: tf.Tensor }): Record<string, tf.Tensor> {
-  return result.delta ? { attributions: result.attributions, delta: result.delta } : { attributions: result.attributions };
+  return result.delta
+    ? { attributions: result.attributions, delta: result.delta }
+    : { attributions: result.attributions };
 }
 
-function adapter(method: string, run: (model: Graph, inputs: tf.Tensor, options: Options) => Promise<{ attributions: tf.Tensor; delta?: tf.Tensor }>): ConformanceAdapter {
+function adapter(
+  method: string,
+  run: (
+    model: Graph,
+    inputs: tf.Tensor,
+    options: Options,
+  ) => Promise<{ attributions: tf.Tensor; delta?: tf.Tensor }>,
+): ConformanceAdapter {
   return {
     specificationVersion: 'attrib-conformance/1',
     library: 'captum',
     method,
-    run: async (model: Graph, testCase: ConformanceCase) => withDelta(await run(model, testCase.inputs, testCase.options)),
+    run: async (model: Graph, testCase: ConformanceCase) =>
+      withDelta(await run(model, testCase.inputs, testCase.options)),
   };
 }
 
@@ -52,15 +66,41 @@ function adapter(method: string, run: (model: Graph, inputs: tf.Tensor, options:
 export const pathConformanceAdapters: readonly ConformanceAdapter[] = [
   adapter('Saliency', (m, x, o) => saliency(m, x, { target: target(o), abs: o.abs !== false })),
   adapter('InputXGradient', (m, x, o) => inputXGradient(m, x, { target: target(o) })),
-  adapter('IntegratedGradients', (m, x, o) => integratedGradients(m, x, { target: target(o), ...path(o), returnConvergenceDelta: o.returnConvergenceDelta === true })),
-  adapter('LayerActivation', (m, x, o) => layerActivation(m, x, layer(o))),
-  adapter('LayerGradientXActivation', (m, x, o) => layerGradientXActivation(m, x, { ...layer(o), target: target(o) })),
-  adapter('LayerConductance', (m, x, o) => layerConductance(m, x, { ...layer(o), target: target(o), ...path(o), returnConvergenceDelta: o.returnConvergenceDelta === true })),
-  adapter('LayerIntegratedGradients', (m, x, o) =>
-    layerIntegratedGradients(m, x, { ...layer(o), target: target(o), ...path(o), returnConvergenceDelta: o.returnConvergenceDelta === true }),
+  adapter('IntegratedGradients', (m, x, o) =>
+    integratedGradients(m, x, {
+      target: target(o),
+      ...path(o),
+      returnConvergenceDelta: o.returnConvergenceDelta === true,
+    }),
   ),
-  adapter('InternalInfluence', (m, x, o) => internalInfluence(m, x, { ...layer(o), target: target(o), ...path(o) })),
+  adapter('LayerActivation', (m, x, o) => layerActivation(m, x, layer(o))),
+  adapter('LayerGradientXActivation', (m, x, o) =>
+    layerGradientXActivation(m, x, { ...layer(o), target: target(o) }),
+  ),
+  adapter('LayerConductance', (m, x, o) =>
+    layerConductance(m, x, {
+      ...layer(o),
+      target: target(o),
+      ...path(o),
+      returnConvergenceDelta: o.returnConvergenceDelta === true,
+    }),
+  ),
+  adapter('LayerIntegratedGradients', (m, x, o) =>
+    layerIntegratedGradients(m, x, {
+      ...layer(o),
+      target: target(o),
+      ...path(o),
+      returnConvergenceDelta: o.returnConvergenceDelta === true,
+    }),
+  ),
+  adapter('InternalInfluence', (m, x, o) =>
+    internalInfluence(m, x, { ...layer(o), target: target(o), ...path(o) }),
+  ),
   adapter('NeuronGradient', (m, x, o) => neuronGradient(m, x, neuron(o))),
-  adapter('NeuronIntegratedGradients', (m, x, o) => neuronIntegratedGradients(m, x, { ...neuron(o), ...path(o) })),
-  adapter('NeuronConductance', (m, x, o) => neuronConductance(m, x, { ...neuron(o), target: target(o), ...path(o) })),
+  adapter('NeuronIntegratedGradients', (m, x, o) =>
+    neuronIntegratedGradients(m, x, { ...neuron(o), ...path(o) }),
+  ),
+  adapter('NeuronConductance', (m, x, o) =>
+    neuronConductance(m, x, { ...neuron(o), target: target(o), ...path(o) }),
+  ),
 ];

@@ -9,7 +9,11 @@ export interface SaliencyOptions extends TargetOptions {
 }
 
 /** Saliency (Simonyan et al.): `∂f[t]/∂x`, its absolute value by default. One batched backward pass. */
-export async function saliency(model: Graph, inputs: tf.Tensor, options: SaliencyOptions = {}): Promise<AttributionResult> {
+export async function saliency(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: SaliencyOptions = {},
+): Promise<AttributionResult> {
   const fn = 'saliency';
   const input = checkInput(model, inputs, fn);
   const result = gradients(model, input, { target: options.target, fn });

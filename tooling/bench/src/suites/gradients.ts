@@ -32,7 +32,10 @@ export const suite: BenchSuite = {
       rows.push(
         ...(await compareToBaseline(
           `cnn_small, batch ${batch}: ${nSteps} path points`,
-          { name: `raw tf.grad, one pass over ${nSteps}×${batch} rows`, fn: () => rawGradient(model, stacked) },
+          {
+            name: `raw tf.grad, one pass over ${nSteps}×${batch} rows`,
+            fn: () => rawGradient(model, stacked),
+          },
           [
             {
               name: `${nSteps}× raw tf.grad at batch ${batch}`,
@@ -41,14 +44,20 @@ export const suite: BenchSuite = {
                 return rawGradient(model, inputs);
               },
             },
-            { name: `IG-${nSteps}`, fn: async () => (await integratedGradients(model, inputs, { target, nSteps })).attributions },
+            {
+              name: `IG-${nSteps}`,
+              fn: async () => (await integratedGradients(model, inputs, { target, nSteps })).attributions,
+            },
             {
               name: `IG-${nSteps}, internalBatchSize ${10 * batch}`,
-              fn: async () => (await integratedGradients(model, inputs, { target, nSteps, internalBatchSize: 10 * batch })).attributions,
+              fn: async () =>
+                (await integratedGradients(model, inputs, { target, nSteps, internalBatchSize: 10 * batch }))
+                  .attributions,
             },
             {
               name: `layerConductance conv2, ${nSteps} steps`,
-              fn: async () => (await layerConductance(model, inputs, { layer: 'conv2', target, nSteps })).attributions,
+              fn: async () =>
+                (await layerConductance(model, inputs, { layer: 'conv2', target, nSteps })).attributions,
             },
           ],
           { iterations: pathIterations, rounds: 2 },
