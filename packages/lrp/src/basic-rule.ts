@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { vjp, type BackwardRule, type RuleContext } from '@attrib/core';
+import { linearInputVjp } from './linear-vjp.js';
 
 /** Rewrites one parameter for a modified forward pass (`name` is e.g. 'weight' or 'bias'). */
 export type ParamModifier = (param: tf.Tensor, name: string) => tf.Tensor;
@@ -25,9 +26,17 @@ export interface BasicRuleConfig {
   readonly name: string;
   readonly passes: readonly RulePass[];
   /** One seed per pass (`null`: that pass is only read, e.g. for a sign mask, and never pulled back). */
-  readonly gradientMapper: (gradOutput: tf.Tensor, outputs: readonly tf.Tensor[], context: RuleContext) => readonly (tf.Tensor | null)[];
+  readonly gradientMapper: (
+    gradOutput: tf.Tensor,
+    outputs: readonly tf.Tensor[],
+    context: RuleContext,
+  ) => readonly (tf.Tensor | null)[];
   /** Relevance of one node input from the per-pass modified inputs and VJPs (null for unseeded passes). */
-  readonly reducer: (inputs: readonly tf.Tensor[], gradients: readonly (tf.Tensor | null)[], context: RuleContext) => tf.Tensor;
+  readonly reducer: (
+    inputs: readonly tf.Tensor[],
+    gradients: readonly (tf.Tensor | null)[],
+    context: RuleContext,
+  ) => tf.Tensor;
 }
 
 function modifiedParams(context: RuleContext, pass: RulePass): Record<string, tf.Tensor> | undefined {
@@ -35,7 +44,11 @@ function modifiedParams(context: RuleContext, pass: RulePass): Record<string, tf
   const params: Record<string, tf.Tensor> = {};
   for (const [name, value] of Object.entries(context.node.module.params)) {
     // Zeroing (rather than removing) keeps the pass valid for parameters a kind cannot do without.
-    params[name] = pass.zero?.includes(name) ? tf.zerosLike(value) : pass.param ? pass.param(value, name) : value;
+    params[name] = pass.zero?.includes(name)
+      ? tf.zerosLike(value)
+      : pass.param
+        ? pass.param(value, name)
+        : value;
   }
   return params;
 }
@@ -57,10 +70,16 @@ export function basicRule(config: BasicRuleConfig): BackwardRule {
           const y = node.module.forward(ins, params);
           return pass.output ? pass.output(y) : y;
         };
-        return { xs, f, output: f(xs) };
+        return { xs, f, params, output: f(xs), modifiedOutput: Boolean(pass.output) };
       });
-      const seeds = config.gradientMapper(gradOutput, passes.map((p) => p.output), context);
-      const grads = passes.map((p, i) => (seeds[i] ? vjp(p.f, p.xs, seeds[i]!) : null));
+      const seeds = config.gradientMapper(
+        gradOutput,
+        passes.map((p) => p.output),
+        context,
+      );
+      const pullBack = (p: (typeof passes)[number], seed: tf.Tensor) =>
+        (!p.modifiedOutput && linearInputVjp(node.module, p.params, p.xs, seed)) || vjp(p.f, p.xs, seed);
+      const grads = passes.map((p, i) => (seeds[i] ? pullBack(p, seeds[i]!) : null));
       return inputs.map((_, k) =>
         config.reducer(
           passes.map((p) => p.xs[k]),

@@ -28,7 +28,8 @@ function parameterTensors(graph: Graph): Set<tf.Tensor> {
 export function canonize(graph: Graph, canonizers: readonly Canonizer[], fn = 'canonize'): Canonized {
   if (!Array.isArray(canonizers)) throw invalidArgument(fn, 'canonizers', 'a list of canonizers', canonizers);
   canonizers.forEach((c, i) => {
-    if (!c || typeof c.apply !== 'function') throw invalidArgument(fn, `canonizers[${i}]`, 'a canonizer ({ name, apply(graph) })', c);
+    if (!c || typeof c.apply !== 'function')
+      throw invalidArgument(fn, `canonizers[${i}]`, 'a canonizer ({ name, apply(graph) })', c);
   });
   const original = parameterTensors(graph);
   // Everything any step made, including parameters a later step replaced again.

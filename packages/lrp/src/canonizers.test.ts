@@ -1,10 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphBuilder, PluginError, loadModel, type Graph } from '@attrib/core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, finiteDifferenceGradient, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  finiteDifferenceGradient,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import { canonize, mergeBatchNorm, residualSum, resnetCanonizers } from './index.js';
 
 function snapshot(graph: Graph) {
-  return graph.nodes.map((n) => ({ name: n.name, kind: n.module.kind, inputs: [...n.inputs], params: Object.entries(n.module.params).map(([k, t]) => [k, t, Array.from(t.dataSync())]) }));
+  return graph.nodes.map((n) => ({
+    name: n.name,
+    kind: n.module.kind,
+    inputs: [...n.inputs],
+    params: Object.entries(n.module.params).map(([k, t]) => [k, t, Array.from(t.dataSync())]),
+  }));
 }
 
 describeWithBackends('canonizers', ['cpu'], () => {
@@ -15,7 +27,9 @@ describeWithBackends('canonizers', ['cpu'], () => {
     const x = randomTensor([3, 4, 4, 2], 1);
     const canonized = canonize(graph, [mergeBatchNorm()]);
     expect(canonized.graph.node('bn').module.kind).toBe('identity');
-    expect(canonized.graph.node('conv').module.params.weight).not.toBe(graph.node('conv').module.params.weight);
+    expect(canonized.graph.node('conv').module.params.weight).not.toBe(
+      graph.node('conv').module.params.weight,
+    );
     expectTensorsClose(canonized.graph.run(x), graph.run(x), { atol: 1e-5, rtol: 1e-5 });
     canonized.dispose();
     expect(graph.nodes).toBe(nodesBefore);
@@ -35,7 +49,11 @@ describeWithBackends('canonizers', ['cpu'], () => {
 
     const branched = loadModel({
       ...spec,
-      nodes: [...spec.nodes.slice(0, 2), { name: 'skip', op: 'add', inputs: ['conv', 'bn'] }, ...spec.nodes.slice(2).map((n) => (n.name === 'relu' ? { ...n, inputs: ['skip'] } : n))],
+      nodes: [
+        ...spec.nodes.slice(0, 2),
+        { name: 'skip', op: 'add', inputs: ['conv', 'bn'] },
+        ...spec.nodes.slice(2).map((n) => (n.name === 'relu' ? { ...n, inputs: ['skip'] } : n)),
+      ],
     });
     const untouched = canonize(branched, [mergeBatchNorm()]);
     expect(untouched.graph.node('bn').module.kind).toBe('batchnorm');
@@ -56,7 +74,11 @@ describeWithBackends('canonizers', ['cpu'], () => {
   it('keeps the merged weights differentiable functions of the original parameters', () => {
     const x = randomTensor([2, 4, 4, 2], 4);
     const weight = randomTensor([3, 3, 2, 3], 5);
-    const [mean, variance, beta] = [randomTensor([3], 6), randomTensor([3], 7, 0.5, 1.5), randomTensor([3], 8)];
+    const [mean, variance, beta] = [
+      randomTensor([3], 6),
+      randomTensor([3], 7, 0.5, 1.5),
+      randomTensor([3], 8),
+    ];
     // d Σ logits² / dγ of the BatchNorm, through the canonized graph, against finite differences.
     const loss = (gamma: tf.Tensor) => {
       const graph = new GraphBuilder({ name: 'x' })
@@ -79,9 +101,16 @@ describeWithBackends('canonizers', ['cpu'], () => {
   it('stamps a failing canonizer with its name and frees what earlier ones made', () => {
     const graph = loadModel(tinyModels.cnn());
     const before = tf.memory().numTensors;
-    const broken = { name: 'broken', apply: () => { throw new Error('cannot'); } };
+    const broken = {
+      name: 'broken',
+      apply: () => {
+        throw new Error('cannot');
+      },
+    };
     expect(() => canonize(graph, [mergeBatchNorm(), broken])).toThrow(PluginError);
-    expect(() => canonize(graph, [mergeBatchNorm(), broken])).toThrow("canonizer 'broken' failed in apply: cannot");
+    expect(() => canonize(graph, [mergeBatchNorm(), broken])).toThrow(
+      "canonizer 'broken' failed in apply: cannot",
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(() => canonize(graph, [{} as never])).toThrow(/'canonizers\[0\]' passed to 'canonize'/);
   });

@@ -6,8 +6,16 @@ import { lrp } from './lrp.js';
 function run(model: Graph, testCase: ConformanceCase): Record<string, tf.Tensor> {
   const target = testCase.options.target as number | number[];
   const result = lrp(model, testCase.inputs, { composite: captumDefault(), target, seed: 'logit' });
-  const delta = tf.tidy(() => tf.sub(selectTarget(result.output, target, 'captum LRP'), result.conservation.input));
-  tf.dispose([result.output, result.conservation.output, result.conservation.input, ...result.conservation.nodes.values(), ...result.conservation.absorbed.values()]);
+  const delta = tf.tidy(() =>
+    tf.sub(selectTarget(result.output, target, 'captum LRP'), result.conservation.input),
+  );
+  tf.dispose([
+    result.output,
+    result.conservation.output,
+    result.conservation.input,
+    ...result.conservation.nodes.values(),
+    ...result.conservation.absorbed.values(),
+  ]);
   return { attributions: result.attributions, delta };
 }
 

@@ -42,7 +42,12 @@ const zennitName: Record<string, string> = {
 };
 
 function resolved(graph: Graph, composite: Composite): Record<string, string> {
-  return Object.fromEntries(graph.nodes.map((node, index) => [node.name, zennitName[composite(node, { graph, index })?.name ?? ''] ?? 'gradient']));
+  return Object.fromEntries(
+    graph.nodes.map((node, index) => [
+      node.name,
+      zennitName[composite(node, { graph, index })?.name ?? ''] ?? 'gradient',
+    ]),
+  );
 }
 
 describeWithBackends('composites', ['cpu'], () => {
@@ -52,14 +57,19 @@ describeWithBackends('composites', ['cpu'], () => {
     EpsilonPlusFlat: (o) => epsilonPlusFlat(o),
     EpsilonGammaBox: (o) => epsilonGammaBox({ low: o.low as number, high: o.high as number }),
   };
-  const canonizers = { SequentialMergeBatchNorm: mergeBatchNorm, BasicBlockSumCanonizer: residualSum } as Record<string, () => ReturnType<typeof mergeBatchNorm>>;
+  const canonizers = {
+    SequentialMergeBatchNorm: mergeBatchNorm,
+    BasicBlockSumCanonizer: residualSum,
+  } as Record<string, () => ReturnType<typeof mergeBatchNorm>>;
 
   // The reference's own record of which rule each node resolved to, for every preset case.
   const cases = existsSync(shared)
     ? readdirSync(join(shared, 'cases')).flatMap((model) =>
         Object.keys(presets).flatMap((preset) => {
           const dir = join(shared, 'cases', model, 'zennit', preset);
-          return existsSync(dir) ? readdirSync(dir).map((file) => ({ model, preset, file: join(dir, file) })) : [];
+          return existsSync(dir)
+            ? readdirSync(dir).map((file) => ({ model, preset, file: join(dir, file) }))
+            : [];
         }),
       )
     : [];
@@ -67,9 +77,14 @@ describeWithBackends('composites', ['cpu'], () => {
     it(`${preset} picks Zennit's rule for every node of ${model} (${file.split('/').pop()})`, () => {
       const fixture = JSON.parse(readFileSync(file, 'utf8'));
       const graph = loadModel(JSON.parse(readFileSync(join(shared, 'models', `${model}.json`), 'utf8')));
-      const canonized = canonize(graph, (fixture.options.canonizers as string[]).map((name) => canonizers[name]()));
+      const canonized = canonize(
+        graph,
+        (fixture.options.canonizers as string[]).map((name) => canonizers[name]()),
+      );
       try {
-        expect(resolved(canonized.graph, presets[preset](fixture.options))).toEqual(fixture.options.layerRules);
+        expect(resolved(canonized.graph, presets[preset](fixture.options))).toEqual(
+          fixture.options.layerRules,
+        );
       } finally {
         canonized.dispose();
       }
@@ -84,13 +99,29 @@ describeWithBackends('composites', ['cpu'], () => {
       [category('activation', 'norm'), epsilon()],
       [kinds('linear', 'maxpool2d'), epsilon({ epsilon: 0.5 })],
     ]);
-    expect(resolved(graph, composite)).toEqual({ conv: 'ZPlus', bn: 'Epsilon', relu: 'Epsilon', pool: 'Epsilon', flatten: 'gradient', fc: 'Flat' });
+    expect(resolved(graph, composite)).toEqual({
+      conv: 'ZPlus',
+      bn: 'Epsilon',
+      relu: 'Epsilon',
+      pool: 'Epsilon',
+      flatten: 'gradient',
+      fc: 'Flat',
+    });
   });
 
   it('firstLayer picks only the first match in execution order, and mixed asks in turn', () => {
     const w = randomTensor([3, 3], 1);
-    const graph = new GraphBuilder({ name: 'x', shape: [null, 3] }).linear('a', { weight: w }).relu('r').linear('b', { weight: w }).linear('c', { weight: w }).build();
-    const composite = mixed(firstLayer('linear', flat()), nameMap({ c: zPlus() }), layerMap([['linear', epsilon()]]));
+    const graph = new GraphBuilder({ name: 'x', shape: [null, 3] })
+      .linear('a', { weight: w })
+      .relu('r')
+      .linear('b', { weight: w })
+      .linear('c', { weight: w })
+      .build();
+    const composite = mixed(
+      firstLayer('linear', flat()),
+      nameMap({ c: zPlus() }),
+      layerMap([['linear', epsilon()]]),
+    );
     expect(resolved(graph, composite)).toEqual({ a: 'Flat', r: 'gradient', b: 'Epsilon', c: 'ZPlus' });
   });
 
@@ -108,5 +139,9 @@ describeWithBackends('composites', ['cpu'], () => {
     const composite = nameMap([{ nodes: ['fc9'], rule: zPlus() }]);
     expect(() => resolved(graph, composite)).toThrow(UnknownNodeError);
     expect(() => resolved(graph, composite)).toThrow(/nameMap: no node named 'fc9'/);
+    // Also when an earlier composite answers for the first node.
+    expect(() => resolved(graph, mixed(firstLayer('linear', flat()), nameMap({ fc9: zPlus() })))).toThrow(
+      UnknownNodeError,
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { getKind, invalidArgument, type BackwardRule, type Graph, type GraphNode, type KindCategory } from '@attrib/core';
+import {
+  getKind,
+  invalidArgument,
+  type BackwardRule,
+  type Graph,
+  type GraphNode,
+  type KindCategory,
+} from '@attrib/core';
 
 /** What a composite knows besides the node: the graph being explained and the node's position. */
 export interface CompositeContext {
@@ -29,21 +36,33 @@ export function matches(matcher: NodeMatcher, node: GraphNode, context: Composit
 
 /** The first entry whose matcher accepts the node gives its rule. */
 export function layerMap(entries: ReadonlyArray<readonly [NodeMatcher, BackwardRule]>): Composite {
-  if (!Array.isArray(entries)) throw invalidArgument('layerMap', 'entries', 'a list of [matcher, rule] pairs', entries);
+  if (!Array.isArray(entries))
+    throw invalidArgument('layerMap', 'entries', 'a list of [matcher, rule] pairs', entries);
   return (node, context) => entries.find(([matcher]) => matches(matcher, node, context))?.[1];
 }
 
 /**
  * Rules by node name: `{ conv1: zBox(...) }` or `[{ nodes: ['fc1', 'fc2'], rule }]`. Every name must
- * exist in the graph explained (checked on the first node, so a typo fails loudly).
+ * exist in the graph explained (checked on first use with each graph, so a typo fails loudly).
  */
-export function nameMap(map: Readonly<Record<string, BackwardRule>> | ReadonlyArray<{ readonly nodes: readonly string[]; readonly rule: BackwardRule }>): Composite {
+export function nameMap(
+  map:
+    | Readonly<Record<string, BackwardRule>>
+    | ReadonlyArray<{ readonly nodes: readonly string[]; readonly rule: BackwardRule }>,
+): Composite {
   const byName = new Map<string, BackwardRule>();
-  if (Array.isArray(map)) for (const entry of map) for (const name of entry.nodes) byName.set(name, entry.rule);
-  else if (map && typeof map === 'object') for (const [name, rule] of Object.entries(map)) byName.set(name, rule as BackwardRule);
-  else throw invalidArgument('nameMap', 'map', 'a record of node name → rule or a list of { nodes, rule }', map);
+  if (Array.isArray(map))
+    for (const entry of map) for (const name of entry.nodes) byName.set(name, entry.rule);
+  else if (map && typeof map === 'object')
+    for (const [name, rule] of Object.entries(map)) byName.set(name, rule as BackwardRule);
+  else
+    throw invalidArgument('nameMap', 'map', 'a record of node name → rule or a list of { nodes, rule }', map);
+  const checked = new WeakSet<Graph>();
   return (node, context) => {
-    if (context.index === 0) for (const name of byName.keys()) context.graph.node(name, 'nameMap');
+    if (!checked.has(context.graph)) {
+      for (const name of byName.keys()) context.graph.node(name, 'nameMap');
+      checked.add(context.graph);
+    }
     return byName.get(node.name);
   };
 }
@@ -54,7 +73,9 @@ export function firstLayer(matcher: NodeMatcher, rule: BackwardRule): Composite 
   return (node, context) => {
     let first = firstIndex.get(context.graph);
     if (first === undefined) {
-      first = context.graph.nodes.findIndex((n, index) => matches(matcher, n, { graph: context.graph, index }));
+      first = context.graph.nodes.findIndex((n, index) =>
+        matches(matcher, n, { graph: context.graph, index }),
+      );
       firstIndex.set(context.graph, first);
     }
     return context.index === first ? rule : undefined;
@@ -64,7 +85,8 @@ export function firstLayer(matcher: NodeMatcher, rule: BackwardRule): Composite 
 /** Asks each composite in turn; the first one that gives a rule wins. */
 export function mixed(...composites: Composite[]): Composite {
   composites.forEach((c, i) => {
-    if (typeof c !== 'function') throw invalidArgument('mixed', `composites[${i}]`, 'a composite function', c);
+    if (typeof c !== 'function')
+      throw invalidArgument('mixed', `composites[${i}]`, 'a composite function', c);
   });
   return (node, context) => {
     for (const composite of composites) {

@@ -15,6 +15,7 @@ import { canonize, type Canonizer } from './canonizer.js';
 import type { Composite } from './composite.js';
 import { epsilonPlus } from './presets.js';
 import { perSampleSum, relevanceLedger } from './relevance-ledger.js';
+import { maxPoolGradient } from './rules/max-pool-gradient.js';
 
 /**
  * How the output is seeded. `'onehot'` (default, Zennit): relevance 1 at the target, so every
@@ -61,23 +62,39 @@ export interface LrpResult {
 }
 
 function checkOptions(model: Graph, options: LrpOptions, fn: string): void {
-  if (!options || typeof options !== 'object') throw invalidArgument(fn, 'options', 'an options object', options);
+  if (!options || typeof options !== 'object')
+    throw invalidArgument(fn, 'options', 'an options object', options);
   if (options.composite !== undefined && typeof options.composite !== 'function') {
-    throw invalidArgument(fn, 'composite', 'a function (node, context) => rule | undefined', options.composite);
+    throw invalidArgument(
+      fn,
+      'composite',
+      'a function (node, context) => rule | undefined',
+      options.composite,
+    );
   }
   if (options.seed !== undefined && options.seed !== 'onehot' && options.seed !== 'logit') {
     throw invalidArgument(fn, 'seed', "'onehot' or 'logit'", options.seed);
   }
   if (options.outputRelevance !== undefined && (options.target !== undefined || options.seed !== undefined)) {
-    throw invalidArgument(fn, 'outputRelevance', 'given without target or seed (it replaces both)', 'all of them');
+    throw invalidArgument(
+      fn,
+      'outputRelevance',
+      'given without target or seed (it replaces both)',
+      'all of them',
+    );
   }
   if (options.nodes !== undefined && options.nodes !== 'all') {
-    if (!Array.isArray(options.nodes)) throw invalidArgument(fn, 'nodes', "a list of node names or 'all'", options.nodes);
+    if (!Array.isArray(options.nodes))
+      throw invalidArgument(fn, 'nodes', "a list of node names or 'all'", options.nodes);
     options.nodes.forEach((name) => model.node(name, fn));
   }
 }
 
-function resolveRules(graph: Graph, composite: Composite, ledger: ReturnType<typeof relevanceLedger>): Map<string, BackwardRule> {
+function resolveRules(
+  graph: Graph,
+  composite: Composite,
+  ledger: ReturnType<typeof relevanceLedger>,
+): Map<string, BackwardRule> {
   return new Map(
     graph.nodes.map((node, index) => {
       let rule: BackwardRule | undefined;
@@ -87,7 +104,13 @@ function resolveRules(graph: Graph, composite: Composite, ledger: ReturnType<typ
         if (AttribError.isInstance(error)) throw error;
         throw new PluginError('composite', 'select', node.name, error);
       }
-      return [node.name, ledger.instrument(node, rule ?? gradientRule)];
+      return [
+        node.name,
+        ledger.instrument(
+          node,
+          rule ?? (node.module.kind === 'maxpool2d' ? maxPoolGradient() : gradientRule),
+        ),
+      ];
     }),
   );
 }
@@ -110,17 +133,27 @@ export function lrp(model: Graph, inputs: tf.Tensor, options: LrpOptions = {}): 
   const seed = options.seed ?? 'onehot';
   const outputGradient =
     options.outputRelevance ??
-    (seed === 'logit' ? (output: tf.Tensor) => tf.mul(targetOneHot(output, options.target, fn), output) : undefined);
+    (seed === 'logit'
+      ? (output: tf.Tensor) => tf.mul(targetOneHot(output, options.target, fn), output)
+      : undefined);
   const canonized = canonize(model, options.canonizers ?? [], fn);
   const ledger = relevanceLedger();
   try {
     const rules = resolveRules(canonized.graph, composite, ledger);
     const keep = options.nodes === 'all' ? 'all' : [...(options.nodes ?? [])];
-    const walk = reverseWalk(canonized.graph, input, { target: options.target, outputGradient, rules: (node) => rules.get(node.name), keep, fn });
+    const walk = reverseWalk(canonized.graph, input, {
+      target: options.target,
+      outputGradient,
+      rules: (node) => rules.get(node.name),
+      keep,
+      fn,
+    });
     const { arrived, absorbed } = ledger.take();
     const attributions = walk.inputGradients[0];
     const conservation: Conservation = {
-      output: arrived.has(canonized.graph.output) ? tf.clone(arrived.get(canonized.graph.output)!) : tf.zeros([input.shape[0]]),
+      output: arrived.has(canonized.graph.output)
+        ? tf.clone(arrived.get(canonized.graph.output)!)
+        : tf.zeros([input.shape[0]]),
       input: tf.tidy(() => perSampleSum(attributions)),
       nodes: arrived,
       absorbed,

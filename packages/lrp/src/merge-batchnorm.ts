@@ -21,12 +21,23 @@ export function mergeBatchNorm(): Canonizer {
         if (graph.consumers(layer.name).length !== 1 || !layer.module.params.weight) continue;
         const { weight, bias } = tf.tidy(() => {
           const p = node.module.params;
-          const scale = tf.div(p.gamma, tf.sqrt(tf.add(p.variance, (node.module.config.epsilon as number | undefined) ?? 1e-5)));
+          const scale = tf.div(
+            p.gamma,
+            tf.sqrt(tf.add(p.variance, (node.module.config.epsilon as number | undefined) ?? 1e-5)),
+          );
           const w = layer.module.params.weight;
           const b = layer.module.params.bias ?? tf.zeros(scale.shape);
           return { weight: tf.mul(w, scale), bias: tf.add(tf.mul(tf.sub(b, p.mean), scale), p.beta) };
         });
-        replaced.set(layer.name, { ...layer, module: createModule(layer.module.kind, { ...layer.module.params, weight, bias }, layer.module.config, layer.name) });
+        replaced.set(layer.name, {
+          ...layer,
+          module: createModule(
+            layer.module.kind,
+            { ...layer.module.params, weight, bias },
+            layer.module.config,
+            layer.name,
+          ),
+        });
         replaced.set(node.name, { ...node, module: createModule('identity', {}, {}, node.name) });
       }
       return graph.derive({ nodes: graph.nodes.map((n) => replaced.get(n.name) ?? n) });

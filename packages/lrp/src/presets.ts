@@ -1,6 +1,14 @@
 import type { BackwardRule } from '@attrib/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { category, firstLayer, kinds, layerMap, mixed, type Composite, type NodeMatcher } from './composite.js';
+import {
+  category,
+  firstLayer,
+  kinds,
+  layerMap,
+  mixed,
+  type Composite,
+  type NodeMatcher,
+} from './composite.js';
 import type { Stabilizer } from './stabilizer.js';
 import { alphaBeta } from './rules/alpha-beta.js';
 import { epsilon } from './rules/epsilon.js';
@@ -48,11 +56,17 @@ export function epsilonPlus(options: PresetOptions = {}): Composite {
 
 /** α2β1 on convolutions, ε on dense layers. */
 export function epsilonAlpha2Beta1(options: PresetOptions = {}): Composite {
-  return withDense(options, alphaBeta({ alpha: 2, beta: 1, stabilizer: options.stabilizer, zeroParams: options.zeroParams }));
+  return withDense(
+    options,
+    alphaBeta({ alpha: 2, beta: 1, stabilizer: options.stabilizer, zeroParams: options.zeroParams }),
+  );
 }
 
 function withFlatFirst(options: PresetOptions, rest: Composite): Composite {
-  return mixed(firstLayer(convOrDense, flat({ stabilizer: options.stabilizer, zeroParams: options.zeroParams })), rest);
+  return mixed(
+    firstLayer(convOrDense, flat({ stabilizer: options.stabilizer, zeroParams: options.zeroParams })),
+    rest,
+  );
 }
 
 /** epsilonPlus, with Flat on the first dense or conv layer. */

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@attrib/core';
-import { describeWithBackends, expectTensorsClose, maxAbsDiff, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectTensorsClose,
+  maxAbsDiff,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import * as lrpApi from './index.js';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
@@ -35,9 +41,14 @@ describeWithBackends('README examples', ['cpu'], () => {
   it('the custom rule equals zPlus without bias on non-negative inputs', () => {
     const model = core.loadModel(tinyModels.cnn());
     const images = randomTensor([2, 4, 4, 2], 1, 0, 1);
-    const { result } = runBlock('custom-rule', scope({ model, images }), ['result']) as { result: lrpApi.LrpResult };
+    const { result } = runBlock('custom-rule', scope({ model, images }), ['result']) as {
+      result: lrpApi.LrpResult;
+    };
     const reference = lrpApi.lrp(model, images, {
-      composite: lrpApi.mixed(lrpApi.layerMap([['conv2d', lrpApi.zPlus({ zeroParams: 'bias' })]]), lrpApi.epsilonPlus()),
+      composite: lrpApi.mixed(
+        lrpApi.layerMap([['conv2d', lrpApi.zPlus({ zeroParams: 'bias' })]]),
+        lrpApi.epsilonPlus(),
+      ),
       target: 0,
     });
     expectTensorsClose(result.attributions, reference.attributions, { atol: 1e-6, rtol: 1e-4 });
@@ -45,14 +56,28 @@ describeWithBackends('README examples', ['cpu'], () => {
 
   it('the custom canonizer explains the logits and leaves the model alone', () => {
     const spec = tinyModels.mlp();
-    const modelWithSoftmax = core.loadModel({ ...spec, nodes: [...spec.nodes, { name: 'probs', op: 'softmax', inputs: ['fc2'] }], output: 'probs' });
+    const modelWithSoftmax = core.loadModel({
+      ...spec,
+      nodes: [...spec.nodes, { name: 'probs', op: 'softmax', inputs: ['fc2'] }],
+      output: 'probs',
+    });
     const logitsModel = core.loadModel(spec);
     const inputs = randomTensor([3, 3], 2);
-    const { result } = runBlock('custom-canonizer', scope({ modelWithSoftmax, inputs }), ['result']) as { result: lrpApi.LrpResult };
-    const reference = lrpApi.lrp(logitsModel, inputs, { composite: lrpApi.epsilonPlus(), target: 0, seed: 'logit' });
+    const { result } = runBlock('custom-canonizer', scope({ modelWithSoftmax, inputs }), ['result']) as {
+      result: lrpApi.LrpResult;
+    };
+    const reference = lrpApi.lrp(logitsModel, inputs, {
+      composite: lrpApi.epsilonPlus(),
+      target: 0,
+      seed: 'logit',
+    });
     expectTensorsClose(result.attributions, reference.attributions, { atol: 1e-6 });
     // Without it the seed would be the probability: a different map.
-    const uncanonized = lrpApi.lrp(modelWithSoftmax, inputs, { composite: lrpApi.epsilonPlus(), target: 0, seed: 'logit' });
+    const uncanonized = lrpApi.lrp(modelWithSoftmax, inputs, {
+      composite: lrpApi.epsilonPlus(),
+      target: 0,
+      seed: 'logit',
+    });
     expect(maxAbsDiff(uncanonized.attributions, reference.attributions)).toBeGreaterThan(1e-3);
     expect(modelWithSoftmax.node('probs').module.kind).toBe('softmax');
   });

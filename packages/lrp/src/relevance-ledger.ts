@@ -21,7 +21,10 @@ export function relevanceLedger() {
         backward(context) {
           const toInputs = rule.backward(context);
           const inSum = perSampleSum(context.gradOutput);
-          const handedOn = toInputs.reduce<tf.Tensor>((acc, r) => (r ? tf.add(acc, perSampleSum(r)) : acc), tf.zerosLike(inSum));
+          const handedOn = toInputs.reduce<tf.Tensor>(
+            (acc, r) => (r ? tf.add(acc, perSampleSum(r)) : acc),
+            tf.zerosLike(inSum),
+          );
           arrived.set(node.name, tf.keep(inSum));
           absorbed.set(node.name, tf.keep(tf.sub(inSum, handedOn) as tf.Tensor1D));
           return toInputs;

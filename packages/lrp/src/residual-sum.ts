@@ -30,7 +30,9 @@ export function residualSum(options: { readonly nodes?: readonly string[] } = {}
       ensureSumKind();
       options.nodes?.forEach((name) => graph.node(name, 'residualSum'));
       const convert = (node: GraphNode): GraphNode => {
-        const chosen = options.nodes ? options.nodes.includes(node.name) : node.module.kind === 'add' && node.inputs.length >= 2;
+        const chosen = options.nodes
+          ? options.nodes.includes(node.name)
+          : node.module.kind === 'add' && node.inputs.length >= 2;
         return chosen ? { ...node, module: createModule('sum', {}, {}, node.name) } : node;
       };
       return graph.derive({ nodes: graph.nodes.map(convert) });

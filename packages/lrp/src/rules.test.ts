@@ -1,7 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createModule, InvalidArgumentError, type BackwardRule, type GraphNode } from '@attrib/core';
-import { describeWithBackends, expectTensorsClose, literalConv, literalDense, literalRelevance, randomTensor, type LiteralLayer, type LiteralRule } from '@attrib/test-utils';
-import { alphaBeta, deconvnetRelu, epsilon, flat, gamma, guidedBackpropRelu, norm, pass, wSquare, zBox, zPlus } from './index.js';
+import { createModule, InvalidArgumentError, vjp, type BackwardRule, type GraphNode } from '@attrib/core';
+import {
+  describeWithBackends,
+  expectTensorsClose,
+  literalConv,
+  literalDense,
+  literalRelevance,
+  randomTensor,
+  type LiteralLayer,
+  type LiteralRule,
+} from '@attrib/test-utils';
+import { maxPoolGradient } from './rules/max-pool-gradient.js';
+import {
+  alphaBeta,
+  deconvnetRelu,
+  epsilon,
+  flat,
+  gamma,
+  guidedBackpropRelu,
+  norm,
+  pass,
+  wSquare,
+  zBox,
+  zPlus,
+} from './index.js';
 
 interface Layer {
   node: GraphNode;
@@ -23,7 +45,11 @@ function conv(bias: boolean, strides: [number, number], pad: [number, number, nu
   const weight = randomTensor([3, 3, 2, 3], 21);
   const b = bias ? randomTensor([3], 22, -0.5, 0.5) : null;
   return {
-    node: { name: 'conv', inputs: ['x'], module: createModule('conv2d', { weight, bias: b }, { strides, pad }) },
+    node: {
+      name: 'conv',
+      inputs: ['x'],
+      module: createModule('conv2d', { weight, bias: b }, { strides, pad }),
+    },
     x: randomTensor([2, 5, 5, 2], 23),
     literal: literalConv([5, 5, 2], weight.dataSync(), [3, 3, 2, 3], b?.dataSync() ?? null, strides, pad),
   };
@@ -44,7 +70,7 @@ function check(layer: Layer, rule: BackwardRule, spec: LiteralRule, tolerance = 
   });
 }
 
-describeWithBackends('LRP rules against their literal formulas', ['cpu'], () => {
+describeWithBackends('LRP rules against their literal formulas', ['cpu', 'wasm'], () => {
   const layers: Array<[string, () => Layer]> = [
     ['dense with bias', () => dense(true)],
     ['dense without bias', () => dense(false)],
@@ -53,23 +79,62 @@ describeWithBackends('LRP rules against their literal formulas', ['cpu'], () => 
   ];
   const cases: Array<[string, () => BackwardRule, LiteralRule]> = [
     ['epsilon', () => epsilon({ epsilon: 0.1 }), { rule: 'epsilon', epsilon: 0.1 }],
-    ['epsilon, zeroParams bias', () => epsilon({ epsilon: 0.1, zeroParams: 'bias' }), { rule: 'epsilon', epsilon: 0.1, zeroBias: true }],
+    [
+      'epsilon, zeroParams bias',
+      () => epsilon({ epsilon: 0.1, zeroParams: 'bias' }),
+      { rule: 'epsilon', epsilon: 0.1, zeroBias: true },
+    ],
     ['zPlus', () => zPlus(), { rule: 'zPlus', stabilizer: 1e-6 }],
-    ['zPlus, zeroParams bias', () => zPlus({ zeroParams: ['bias'] }), { rule: 'zPlus', stabilizer: 1e-6, zeroBias: true }],
+    [
+      'zPlus, zeroParams bias',
+      () => zPlus({ zeroParams: ['bias'] }),
+      { rule: 'zPlus', stabilizer: 1e-6, zeroBias: true },
+    ],
     ['alphaBeta 2/1', () => alphaBeta(), { rule: 'alphaBeta', alpha: 2, beta: 1, stabilizer: 1e-6 }],
-    ['alphaBeta 1/0', () => alphaBeta({ alpha: 1, beta: 0 }), { rule: 'alphaBeta', alpha: 1, beta: 0, stabilizer: 1e-6 }],
-    ['gamma', () => gamma({ gamma: 0.25, stabilizer: 1e-3 }), { rule: 'gamma', gamma: 0.25, stabilizer: 1e-3 }],
-    ['gamma, zeroParams bias', () => gamma({ gamma: 0.5, stabilizer: 1e-3, zeroParams: 'bias' }), { rule: 'gamma', gamma: 0.5, stabilizer: 1e-3, zeroBias: true }],
+    [
+      'alphaBeta 1/0',
+      () => alphaBeta({ alpha: 1, beta: 0 }),
+      { rule: 'alphaBeta', alpha: 1, beta: 0, stabilizer: 1e-6 },
+    ],
+    [
+      'gamma',
+      () => gamma({ gamma: 0.25, stabilizer: 1e-3 }),
+      { rule: 'gamma', gamma: 0.25, stabilizer: 1e-3 },
+    ],
+    [
+      'gamma, zeroParams bias',
+      () => gamma({ gamma: 0.5, stabilizer: 1e-3, zeroParams: 'bias' }),
+      { rule: 'gamma', gamma: 0.5, stabilizer: 1e-3, zeroBias: true },
+    ],
     ['zBox', () => zBox({ low: -1, high: 1 }), { rule: 'zBox', low: -1, high: 1, stabilizer: 1e-6 }],
     ['flat', () => flat(), { rule: 'flat', stabilizer: 1e-6 }],
     ['wSquare', () => wSquare(), { rule: 'wSquare', stabilizer: 1e-6 }],
-    ['wSquare, zeroParams bias', () => wSquare({ zeroParams: 'bias' }), { rule: 'wSquare', stabilizer: 1e-6, zeroBias: true }],
+    [
+      'wSquare, zeroParams bias',
+      () => wSquare({ zeroParams: 'bias' }),
+      { rule: 'wSquare', stabilizer: 1e-6, zeroBias: true },
+    ],
   ];
   for (const [layerName, makeLayer] of layers) {
     for (const [ruleName, makeRule, spec] of cases) {
       it(`${ruleName} on a ${layerName}`, () => check(makeLayer(), makeRule(), spec));
     }
   }
+
+  it('zBox with per-channel bounds on a conv', () => {
+    const layer = conv(true, [1, 1], [1, 1, 1, 1]);
+    const low = tf.tensor1d([-1, -0.5]);
+    const high = tf.tensor1d([0.5, 1]);
+    // The literal takes one bound per flat input index: channel c of pixel p is index 2p + c.
+    const perIndex = (values: number[]) => Array.from({ length: 5 * 5 * 2 }, (_, i) => values[i % 2]);
+    check(layer, zBox({ low, high }), {
+      rule: 'zBox',
+      low: perIndex([-1, -0.5]),
+      high: perIndex([0.5, 1]),
+      stabilizer: 1e-6,
+    });
+    tf.dispose([low, high]);
+  });
 
   it('the clipping stabilizer keeps |z| ≥ ε and leaves larger z alone', () => {
     const layer = dense(true);
@@ -78,13 +143,31 @@ describeWithBackends('LRP rules against their literal formulas', ['cpu'], () => 
       const gradOutput = tf.onesLike(output);
       const huge = { epsilon: 1e3, clip: true };
       // With ε above every |z|, the denominator is ±ε exactly: R_in = x ⊙ (W·1)/ε with signs of z.
-      const [clipped] = epsilon({ epsilon: huge }).backward({ node: layer.node, inputs: [layer.x], output, gradOutput });
+      const [clipped] = epsilon({ epsilon: huge }).backward({
+        node: layer.node,
+        inputs: [layer.x],
+        output,
+        gradOutput,
+      });
       const signs = tf.sub(tf.mul(tf.cast(tf.greaterEqual(output, 0), 'float32'), 2), 1);
-      const expected = tf.mul(layer.x, tf.matMul(tf.div(signs, 1e3), layer.node.module.params.weight, false, true));
+      const expected = tf.mul(
+        layer.x,
+        tf.matMul(tf.div(signs, 1e3), layer.node.module.params.weight, false, true),
+      );
       expectTensorsClose(clipped!, expected, { atol: 1e-9, rtol: 1e-5 });
       // A tiny clip ε changes nothing where |z| is larger.
-      const [tiny] = epsilon({ epsilon: { epsilon: 1e-12, clip: true } }).backward({ node: layer.node, inputs: [layer.x], output, gradOutput });
-      const [plain] = epsilon({ epsilon: 0 }).backward({ node: layer.node, inputs: [layer.x], output, gradOutput });
+      const [tiny] = epsilon({ epsilon: { epsilon: 1e-12, clip: true } }).backward({
+        node: layer.node,
+        inputs: [layer.x],
+        output,
+        gradOutput,
+      });
+      const [plain] = epsilon({ epsilon: 0 }).backward({
+        node: layer.node,
+        inputs: [layer.x],
+        output,
+        gradOutput,
+      });
       expectTensorsClose(tiny!, plain!, { atol: 0, rtol: 1e-6 });
     });
   });
@@ -101,11 +184,76 @@ describeWithBackends('LRP rules against their literal formulas', ['cpu'], () => 
       expectTensorsClose(rb!, tf.div(tf.mul(b, R), tf.add(output, 1e-6)), { atol: 1e-6 });
 
       const x = randomTensor([1, 2, 2, 1], 44, 0.1, 1);
-      const pool: GraphNode = { name: 'pool', inputs: ['x'], module: createModule('avgpool2d', {}, { size: [2, 2], strides: [2, 2] }) };
+      const pool: GraphNode = {
+        name: 'pool',
+        inputs: ['x'],
+        module: createModule('avgpool2d', {}, { size: [2, 2], strides: [2, 2] }),
+      };
       const pooled = pool.module.forward([x]);
-      const [rx] = norm().backward({ node: pool, inputs: [x], output: pooled, gradOutput: tf.ones([1, 1, 1, 1]) });
+      const [rx] = norm().backward({
+        node: pool,
+        inputs: [x],
+        output: pooled,
+        gradOutput: tf.ones([1, 1, 1, 1]),
+      });
       // Each of the four inputs gets its share x / Σx of the one unit of relevance.
       expectTensorsClose(rx!, tf.div(x, tf.add(tf.sum(x), 4e-6)), { atol: 1e-6 });
+    });
+  });
+
+  it('maxPoolGradient routes to the first maximum of each window, ties included', () => {
+    tf.tidy(() => {
+      // Sample 0 is all zeros (every window ties), sample 1 has ties among small integers.
+      const x = tf.concat([tf.zeros([1, 5, 5, 2]), tf.round(tf.mul(randomTensor([1, 5, 5, 2], 51), 2))], 0);
+      const xs = x.arraySync() as number[][][][];
+      for (const size of [
+        [2, 2],
+        [1, 1],
+        [3, 2],
+      ]) {
+        const node: GraphNode = {
+          name: 'pool',
+          inputs: ['x'],
+          module: createModule('maxpool2d', {}, { size, strides: size }),
+        };
+        const output = node.module.forward([x]);
+        const gradOutput = randomTensor(output.shape, 52);
+        const [actual] = maxPoolGradient().backward({ node, inputs: [x], output, gradOutput });
+        // Literal: scan each window row-major, keep the first strict maximum.
+        const R = gradOutput.arraySync() as number[][][][];
+        const expected = xs.map((sample) => sample.map((row) => row.map((pixel) => pixel.map(() => 0))));
+        R.forEach((sample, n) =>
+          sample.forEach((row, i) =>
+            row.forEach((pixel, j) =>
+              pixel.forEach((r, c) => {
+                let best = [i * size[0], j * size[1]];
+                for (let p = 0; p < size[0]; p++)
+                  for (let q = 0; q < size[1]; q++) {
+                    if (xs[n][i * size[0] + p][j * size[1] + q][c] > xs[n][best[0]][best[1]][c])
+                      best = [i * size[0] + p, j * size[1] + q];
+                  }
+                expected[n][best[0]][best[1]][c] += r;
+              }),
+            ),
+          ),
+        );
+        expectTensorsClose(actual!, tf.tensor(expected), { atol: 0, rtol: 0 });
+      }
+      // Overlapping windows keep autograd's backward.
+      const overlapping: GraphNode = {
+        name: 'pool',
+        inputs: ['x'],
+        module: createModule('maxpool2d', {}, { size: [3, 3], strides: [1, 1] }),
+      };
+      const out = overlapping.module.forward([x]);
+      const g = randomTensor(out.shape, 53);
+      const [routed] = maxPoolGradient().backward({
+        node: overlapping,
+        inputs: [x],
+        output: out,
+        gradOutput: g,
+      });
+      expectTensorsClose(routed!, vjp((v) => overlapping.module.forward(v), [x], g)[0], { atol: 0, rtol: 0 });
     });
   });
 
@@ -123,7 +271,9 @@ describeWithBackends('LRP rules against their literal formulas', ['cpu'], () => 
 
   it('rejects bad rule options with typed errors naming the argument', () => {
     expect(() => alphaBeta({ alpha: 3, beta: 1 })).toThrow(InvalidArgumentError);
-    expect(() => alphaBeta({ alpha: 3, beta: 1 })).toThrow(/'alpha, beta' passed to 'alphaBeta' must be two numbers with α − β = 1/);
+    expect(() => alphaBeta({ alpha: 3, beta: 1 })).toThrow(
+      /'alpha, beta' passed to 'alphaBeta' must be two numbers with α − β = 1/,
+    );
     expect(() => epsilon({ epsilon: -1 })).toThrow(/'epsilon' passed to 'epsilon'/);
     expect(() => zPlus({ stabilizer: Number.NaN })).toThrow(/'stabilizer' passed to 'zPlus'/);
     expect(() => gamma({ gamma: -0.1 })).toThrow(/'gamma' passed to 'gamma'/);

@@ -27,6 +27,7 @@ export function checkStabilizer(value: Stabilizer, fn: string, argument: string)
 /** `z` stabilised as `stabilizer` says (differentiable in z). */
 export function stabilize(z: tf.Tensor, stabilizer: Stabilizer): tf.Tensor {
   const epsilon = typeof stabilizer === 'number' ? stabilizer : stabilizer.epsilon;
-  if (typeof stabilizer !== 'number' && stabilizer.clip) return tf.mul(signPlus(z), tf.maximum(tf.abs(z), epsilon));
+  if (typeof stabilizer !== 'number' && stabilizer.clip)
+    return tf.mul(signPlus(z), tf.maximum(tf.abs(z), epsilon));
   return tf.add(z, tf.mul(signPlus(z), epsilon));
 }

@@ -1,9 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, type BackwardRule, type ConformanceAdapter, type ConformanceCase, type Graph } from '@attrib/core';
+import {
+  invalidArgument,
+  type BackwardRule,
+  type ConformanceAdapter,
+  type ConformanceCase,
+  type Graph,
+} from '@attrib/core';
 import type { Canonizer } from './canonizer.js';
 import { nameMap, type Composite } from './composite.js';
 import { mergeBatchNorm } from './merge-batchnorm.js';
-import { epsilonAlpha2Beta1, epsilonGammaBox, epsilonPlus, epsilonPlusFlat, type PresetOptions } from './presets.js';
+import {
+  epsilonAlpha2Beta1,
+  epsilonGammaBox,
+  epsilonPlus,
+  epsilonPlusFlat,
+  type PresetOptions,
+} from './presets.js';
 import { residualSum } from './residual-sum.js';
 import { lrp } from './lrp.js';
 import { alphaBeta } from './rules/alpha-beta.js';
@@ -20,7 +32,8 @@ const fn = 'zennit conformance';
 
 /** Zennit rule classes by name, built from the fixture's camelCase ruleArgs. */
 const rulesByName: Record<string, (args: Args) => BackwardRule> = {
-  Epsilon: (a) => epsilon({ epsilon: a.epsilon as number | undefined, zeroParams: a.zeroParams as string | undefined }),
+  Epsilon: (a) =>
+    epsilon({ epsilon: a.epsilon as number | undefined, zeroParams: a.zeroParams as string | undefined }),
   ZPlus: (a) => zPlus(a),
   AlphaBeta: (a) => alphaBeta(a),
   Gamma: (a) => gamma(a),
@@ -51,12 +64,18 @@ function compositeFor(options: Args): Composite {
     case 'EpsilonPlusFlat':
       return epsilonPlusFlat(preset);
     case 'EpsilonGammaBox':
-      return epsilonGammaBox({ ...preset, low: options.low as number, high: options.high as number, gamma: number(options.gamma) });
+      return epsilonGammaBox({
+        ...preset,
+        low: options.low as number,
+        high: options.high as number,
+        gamma: number(options.gamma),
+      });
     case 'NameMapComposite':
       return nameMap(
         (options.nameMap as Array<{ layers: string[]; rule: string; ruleArgs: Args }>).map((entry) => {
           const make = rulesByName[entry.rule];
-          if (!make) throw invalidArgument(fn, 'nameMap.rule', Object.keys(rulesByName).join(', '), entry.rule);
+          if (!make)
+            throw invalidArgument(fn, 'nameMap.rule', Object.keys(rulesByName).join(', '), entry.rule);
           return { nodes: entry.layers, rule: make(entry.ruleArgs ?? {}) };
         }),
       );
@@ -72,7 +91,11 @@ function run(model: Graph, testCase: ConformanceCase): Record<string, tf.Tensor>
     if (!make) throw invalidArgument(fn, 'canonizers', Object.keys(canonizersByName).join(', '), name);
     return make();
   });
-  const result = lrp(model, testCase.inputs, { composite: compositeFor(options), canonizers, target: options.target as number[] });
+  const result = lrp(model, testCase.inputs, {
+    composite: compositeFor(options),
+    canonizers,
+    target: options.target as number[],
+  });
   const fields: Record<string, tf.Tensor> = {
     attributions: result.attributions,
     relevanceSum: result.conservation.input,

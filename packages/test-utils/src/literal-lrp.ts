@@ -18,9 +18,15 @@ export interface LiteralLayer {
 }
 
 /** A dense layer `y = x·W + b`, W given row-major as [in, out]. */
-export function literalDense(weight: ArrayLike<number>, inSize: number, outSize: number, bias?: ArrayLike<number> | null): LiteralLayer {
+export function literalDense(
+  weight: ArrayLike<number>,
+  inSize: number,
+  outSize: number,
+  bias?: ArrayLike<number> | null,
+): LiteralLayer {
   const connections: Connection[] = [];
-  for (let i = 0; i < inSize; i++) for (let j = 0; j < outSize; j++) connections.push({ i, j, w: weight[i * outSize + j] });
+  for (let i = 0; i < inSize; i++)
+    for (let j = 0; j < outSize; j++) connections.push({ i, j, w: weight[i * outSize + j] });
   return { inSize, outSize, connections, bias: Float64Array.from(bias ?? new Array(outSize).fill(0)) };
 }
 
@@ -52,21 +58,46 @@ export function literalConv(
             const ih = oh * strides[0] + p - pad[0];
             const iw = ow * strides[1] + q - pad[2];
             if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-            for (let c = 0; c < C; c++) connections.push({ i: (ih * W + iw) * C + c, j, w: weight[((p * kw + q) * C + c) * O + o] });
+            for (let c = 0; c < C; c++)
+              connections.push({ i: (ih * W + iw) * C + c, j, w: weight[((p * kw + q) * C + c) * O + o] });
           }
         }
       }
     }
   }
-  return { inSize: H * W * C, outSize: outH * outW * O, connections, bias: outBias, outShape: [outH, outW, O] };
+  return {
+    inSize: H * W * C,
+    outSize: outH * outW * O,
+    connections,
+    bias: outBias,
+    outShape: [outH, outW, O],
+  };
 }
 
 export type LiteralRule =
   | { readonly rule: 'epsilon'; readonly epsilon: number; readonly zeroBias?: boolean }
   | { readonly rule: 'zPlus'; readonly stabilizer: number; readonly zeroBias?: boolean }
-  | { readonly rule: 'alphaBeta'; readonly alpha: number; readonly beta: number; readonly stabilizer: number; readonly zeroBias?: boolean }
-  | { readonly rule: 'gamma'; readonly gamma: number; readonly stabilizer: number; readonly zeroBias?: boolean }
-  | { readonly rule: 'zBox'; readonly low: number; readonly high: number; readonly stabilizer: number; readonly zeroBias?: boolean }
+  | {
+      readonly rule: 'alphaBeta';
+      readonly alpha: number;
+      readonly beta: number;
+      readonly stabilizer: number;
+      readonly zeroBias?: boolean;
+    }
+  | {
+      readonly rule: 'gamma';
+      readonly gamma: number;
+      readonly stabilizer: number;
+      readonly zeroBias?: boolean;
+    }
+  /** Bounds: one number, or one value per (flat, per-sample) input index. */
+  | {
+      readonly rule: 'zBox';
+      readonly low: number | ArrayLike<number>;
+      readonly high: number | ArrayLike<number>;
+      readonly stabilizer: number;
+      readonly zeroBias?: boolean;
+    }
   | { readonly rule: 'flat'; readonly stabilizer: number }
   | { readonly rule: 'wSquare'; readonly stabilizer: number; readonly zeroBias?: boolean };
 
@@ -78,11 +109,22 @@ const neg = (v: number) => Math.min(v, 0);
  * Relevance at the layer input for relevance `R` at its output: `R_i = Σ_j c_ij · R_j / stab(Σ_i' c_i'j + bias term)`,
  * with the contribution `c_ij` and bias term of each rule (Zennit's definitions, FORMAT §8).
  */
-export function literalRelevance(layer: LiteralLayer, x: ArrayLike<number>, R: ArrayLike<number>, spec: LiteralRule): Float64Array {
+export function literalRelevance(
+  layer: LiteralLayer,
+  x: ArrayLike<number>,
+  R: ArrayLike<number>,
+  spec: LiteralRule,
+): Float64Array {
   const out = new Float64Array(layer.inSize);
   const b = (j: number) => ('zeroBias' in spec && spec.zeroBias ? 0 : layer.bias[j]);
-  // One or two "views" of the layer, each a contribution c(i, w) and a bias b_j; gamma adds a mask.
-  type View = { c: (x: number, w: number) => number; b: (j: number) => number; factor: number; mask?: (j: number) => boolean };
+  // One or two "views" of the layer, each a contribution c(x_i, w, i) and a bias b_j; gamma adds a mask.
+  type View = {
+    c: (x: number, w: number, i: number) => number;
+    b: (j: number) => number;
+    factor: number;
+    mask?: (j: number) => boolean;
+  };
+  const at = (bound: number | ArrayLike<number>, i: number) => (typeof bound === 'number' ? bound : bound[i]);
   let views: View[];
   const plain = new Float64Array(layer.outSize);
   for (const { i, j, w } of layer.connections) plain[j] += x[i] * w;
@@ -105,13 +147,29 @@ export function literalRelevance(layer: LiteralLayer, x: ArrayLike<number>, R: A
       const up = (v: number) => v + g * pos(v);
       const down = (v: number) => v + g * neg(v);
       views = [
-        { c: (xi, w) => pos(xi) * up(w) + neg(xi) * down(w), b: (j) => up(b(j)), factor: 1, mask: (j) => plain[j] > 0 },
-        { c: (xi, w) => pos(xi) * down(w) + neg(xi) * up(w), b: (j) => down(b(j)), factor: 1, mask: (j) => plain[j] < 0 },
+        {
+          c: (xi, w) => pos(xi) * up(w) + neg(xi) * down(w),
+          b: (j) => up(b(j)),
+          factor: 1,
+          mask: (j) => plain[j] > 0,
+        },
+        {
+          c: (xi, w) => pos(xi) * down(w) + neg(xi) * up(w),
+          b: (j) => down(b(j)),
+          factor: 1,
+          mask: (j) => plain[j] < 0,
+        },
       ];
       break;
     }
     case 'zBox':
-      views = [{ c: (xi, w) => xi * w - spec.low * pos(w) - spec.high * neg(w), b: (j) => b(j) - pos(b(j)) - neg(b(j)), factor: 1 }];
+      views = [
+        {
+          c: (xi, w, i) => xi * w - at(spec.low, i) * pos(w) - at(spec.high, i) * neg(w),
+          b: (j) => b(j) - pos(b(j)) - neg(b(j)),
+          factor: 1,
+        },
+      ];
       break;
     case 'flat':
       views = [{ c: () => 1, b: () => 0, factor: 1 }];
@@ -123,11 +181,11 @@ export function literalRelevance(layer: LiteralLayer, x: ArrayLike<number>, R: A
   const epsilon = spec.rule === 'epsilon' ? spec.epsilon : spec.stabilizer;
   for (const view of views) {
     const z = new Float64Array(layer.outSize);
-    for (const { i, j, w } of layer.connections) z[j] += view.c(x[i], w);
+    for (const { i, j, w } of layer.connections) z[j] += view.c(x[i], w, i);
     for (let j = 0; j < layer.outSize; j++) z[j] += view.b(j);
     for (const { i, j, w } of layer.connections) {
       if (view.mask && !view.mask(j)) continue;
-      out[i] += view.factor * view.c(x[i], w) * R[j] / stab(z[j], epsilon);
+      out[i] += (view.factor * view.c(x[i], w, i) * R[j]) / stab(z[j], epsilon);
     }
   }
   return out;

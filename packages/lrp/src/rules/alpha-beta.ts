@@ -2,7 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, type BackwardRule } from '@attrib/core';
 import { basicRule } from '../basic-rule.js';
 import { stabilize } from '../stabilizer.js';
-import { checkNumber, clampNegative, clampPositive, inputTimesGradient, negativePart, positivePart, resolveStabilizer, withBias, zeroList, type StabilizedOptions } from './common.js';
+import {
+  checkNumber,
+  clampNegative,
+  clampPositive,
+  inputTimesGradient,
+  negativePart,
+  positivePart,
+  resolveStabilizer,
+  withBias,
+  zeroList,
+  type StabilizedOptions,
+} from './common.js';
 
 export interface AlphaBetaOptions extends StabilizedOptions {
   /** Weight of the positive contributions (default 2). */
@@ -20,7 +31,12 @@ export function alphaBeta(options: AlphaBetaOptions = {}): BackwardRule {
   const alpha = checkNumber(options.alpha ?? 2, fn, 'alpha', 'a finite number ≥ 1', (v) => v >= 1);
   const beta = checkNumber(options.beta ?? 1, fn, 'beta', 'a finite number ≥ 0', (v) => v >= 0);
   if (Math.abs(alpha - beta - 1) > 1e-12) {
-    throw invalidArgument(fn, 'alpha, beta', 'two numbers with α − β = 1 (relevance conservation)', `α = ${alpha}, β = ${beta}`);
+    throw invalidArgument(
+      fn,
+      'alpha, beta',
+      'two numbers with α − β = 1 (relevance conservation)',
+      `α = ${alpha}, β = ${beta}`,
+    );
   }
   const zero = zeroList(options.zeroParams, fn);
   const stabilizer = resolveStabilizer(options, fn);
@@ -38,6 +54,9 @@ export function alphaBeta(options: AlphaBetaOptions = {}): BackwardRule {
       return [positive, positive, negative, negative];
     },
     reducer: (xs, gs) =>
-      tf.sub(tf.mul(alpha, inputTimesGradient(xs.slice(0, 2), gs.slice(0, 2))), tf.mul(beta, inputTimesGradient(xs.slice(2), gs.slice(2)))),
+      tf.sub(
+        tf.mul(alpha, inputTimesGradient(xs.slice(0, 2), gs.slice(0, 2))),
+        tf.mul(beta, inputTimesGradient(xs.slice(2), gs.slice(2))),
+      ),
   });
 }

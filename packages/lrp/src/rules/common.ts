@@ -22,14 +22,22 @@ export function zeroList(zeroParams: ZeroParams | undefined | null, fn: string):
 }
 
 /** Adds 'bias' to a zero list: Zennit drops the bias from the passes that read x⁻. */
-export const withBias = (zero: readonly string[]): string[] => (zero.includes('bias') ? [...zero] : [...zero, 'bias']);
+export const withBias = (zero: readonly string[]): string[] =>
+  zero.includes('bias') ? [...zero] : [...zero, 'bias'];
 
 export function resolveStabilizer(options: StabilizedOptions | undefined, fn: string): Stabilizer {
   return checkStabilizer(options?.stabilizer ?? 1e-6, fn, 'stabilizer');
 }
 
-export function checkNumber(value: unknown, fn: string, argument: string, expected: string, ok: (v: number) => boolean): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw invalidArgument(fn, argument, expected, value);
+export function checkNumber(
+  value: unknown,
+  fn: string,
+  argument: string,
+  expected: string,
+  ok: (v: number) => boolean,
+): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value))
+    throw invalidArgument(fn, argument, expected, value);
   return value;
 }
 
@@ -41,13 +49,22 @@ export const clampNegative: ParamModifier = (p) => negativePart(p);
 /** The epsilon-style gradient mapper: every pass is pulled back with R / stab(Σ outputs). */
 export function divideBySum(stabilizer: Stabilizer) {
   return (gradOutput: tf.Tensor, outputs: readonly tf.Tensor[]) => {
-    const seed = tf.div(gradOutput, stabilize(outputs.reduce((a, b) => tf.add(a, b)), stabilizer));
+    const seed = tf.div(
+      gradOutput,
+      stabilize(
+        outputs.reduce((a, b) => tf.add(a, b)),
+        stabilizer,
+      ),
+    );
     return outputs.map(() => seed);
   };
 }
 
 /** Σ_k inputs[k] ⊙ gradients[k]: the reducer of every rule that weighs by the (modified) input. */
-export function inputTimesGradient(inputs: readonly tf.Tensor[], gradients: readonly (tf.Tensor | null)[]): tf.Tensor {
+export function inputTimesGradient(
+  inputs: readonly tf.Tensor[],
+  gradients: readonly (tf.Tensor | null)[],
+): tf.Tensor {
   let total: tf.Tensor | null = null;
   inputs.forEach((x, k) => {
     const g = gradients[k];

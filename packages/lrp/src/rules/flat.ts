@@ -11,7 +11,13 @@ export function flat(options: StabilizedOptions = {}): BackwardRule {
   const fn = 'flat';
   return basicRule({
     name: 'flat',
-    passes: [{ input: (x) => tf.onesLike(x), param: (p) => tf.onesLike(p), zero: withBias(zeroList(options.zeroParams, fn)) }],
+    passes: [
+      {
+        input: (x) => tf.onesLike(x),
+        param: (p) => tf.onesLike(p),
+        zero: withBias(zeroList(options.zeroParams, fn)),
+      },
+    ],
     gradientMapper: divideBySum(resolveStabilizer(options, fn)),
     reducer: (_xs, [g]) => g!,
   });

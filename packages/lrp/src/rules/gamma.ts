@@ -2,7 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackwardRule } from '@attrib/core';
 import { basicRule, type ParamModifier } from '../basic-rule.js';
 import { stabilize } from '../stabilizer.js';
-import { checkNumber, inputTimesGradient, negativePart, positivePart, resolveStabilizer, withBias, zeroList, type StabilizedOptions } from './common.js';
+import {
+  checkNumber,
+  inputTimesGradient,
+  negativePart,
+  positivePart,
+  resolveStabilizer,
+  withBias,
+  zeroList,
+  type StabilizedOptions,
+} from './common.js';
 
 export interface GammaOptions extends StabilizedOptions {
   /** How much positive (or negative) weights are favoured (default 0.25). */

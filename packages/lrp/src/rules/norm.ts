@@ -9,5 +9,10 @@ import { divideBySum, inputTimesGradient, resolveStabilizer } from './common.js'
  */
 export function norm(options: { readonly stabilizer?: Stabilizer } = {}): BackwardRule {
   const stabilizer = resolveStabilizer(options, 'norm');
-  return basicRule({ name: 'norm', passes: [{}], gradientMapper: divideBySum(stabilizer), reducer: inputTimesGradient });
+  return basicRule({
+    name: 'norm',
+    passes: [{}],
+    gradientMapper: divideBySum(stabilizer),
+    reducer: inputTimesGradient,
+  });
 }

@@ -11,7 +11,9 @@ export function pass(): BackwardRule {
     backward: ({ inputs, gradOutput }) =>
       inputs.map((x) => {
         if (x.size !== gradOutput.size) {
-          throw new Error(`pass needs inputs of the output's size; input [${x.shape}] vs output [${gradOutput.shape}]`);
+          throw new Error(
+            `pass needs inputs of the output's size; input [${x.shape}] vs output [${gradOutput.shape}]`,
+          );
         }
         return x.shape.join() === gradOutput.shape.join() ? gradOutput : tf.reshape(gradOutput, x.shape);
       }),

@@ -8,7 +8,9 @@ export function wSquare(options: StabilizedOptions = {}): BackwardRule {
   const fn = 'wSquare';
   return basicRule({
     name: 'wSquare',
-    passes: [{ input: (x) => tf.onesLike(x), param: (p) => tf.square(p), zero: zeroList(options.zeroParams, fn) }],
+    passes: [
+      { input: (x) => tf.onesLike(x), param: (p) => tf.square(p), zero: zeroList(options.zeroParams, fn) },
+    ],
     gradientMapper: divideBySum(resolveStabilizer(options, fn)),
     reducer: (_xs, [g]) => g!,
   });

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, type BackwardRule } from '@attrib/core';
 import { basicRule } from '../basic-rule.js';
-import { clampNegative, clampPositive, divideBySum, resolveStabilizer, zeroList, type StabilizedOptions } from './common.js';
+import {
+  clampNegative,
+  clampPositive,
+  divideBySum,
+  resolveStabilizer,
+  zeroList,
+  type StabilizedOptions,
+} from './common.js';
 
 export interface ZBoxOptions extends StabilizedOptions {
   /** Lowest input value: a number, or a tensor broadcastable to the input (e.g. per channel `[C]`). */

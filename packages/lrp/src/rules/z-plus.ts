@@ -1,6 +1,17 @@
 import type { BackwardRule } from '@attrib/core';
 import { basicRule } from '../basic-rule.js';
-import { clampNegative, clampPositive, divideBySum, inputTimesGradient, negativePart, positivePart, resolveStabilizer, withBias, zeroList, type StabilizedOptions } from './common.js';
+import {
+  clampNegative,
+  clampPositive,
+  divideBySum,
+  inputTimesGradient,
+  negativePart,
+  positivePart,
+  resolveStabilizer,
+  withBias,
+  zeroList,
+  type StabilizedOptions,
+} from './common.js';
 
 /**
  * z⁺: only positive contributions, `s = R / stab(z(x⁺;W⁺,b⁺) + z(x⁻;W⁻))`,

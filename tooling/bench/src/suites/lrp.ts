@@ -10,13 +10,20 @@ function plainGradient(model: Graph, inputs: tf.Tensor, target: number): tf.Tens
 
 /** Keeps only the attributions, as a caller after a heatmap would. */
 function attributionsOnly(result: LrpResult): tf.Tensor {
-  tf.dispose([result.output, result.conservation.output, result.conservation.input, ...result.conservation.nodes.values(), ...result.conservation.absorbed.values()]);
+  tf.dispose([
+    result.output,
+    result.conservation.output,
+    result.conservation.input,
+    ...result.conservation.nodes.values(),
+    ...result.conservation.absorbed.values(),
+  ]);
   return result.attributions;
 }
 
 export const suite: BenchSuite = {
   name: 'lrp',
-  description: 'LRP epsilonPlusFlat on cnn_small (one forward + a reverse walk of rule VJPs) vs the plain gradient',
+  description:
+    'LRP epsilonPlusFlat on cnn_small (one forward + a reverse walk of rule VJPs) vs the plain gradient',
   async run({ scale }) {
     const rows: BenchRow[] = [];
     const model = fixtureModel('cnn_small');
@@ -28,7 +35,12 @@ export const suite: BenchSuite = {
         ...(await compareToBaseline(
           `cnn_small, batch ${batch}`,
           { name: 'plain gradient (tf.grad of the target logit)', fn: () => plainGradient(model, inputs, 1) },
-          [{ name: 'lrp epsilonPlusFlat', fn: () => attributionsOnly(lrp(model, inputs, { composite, target: 1 })) }],
+          [
+            {
+              name: 'lrp epsilonPlusFlat',
+              fn: () => attributionsOnly(lrp(model, inputs, { composite, target: 1 })),
+            },
+          ],
           { iterations },
         )),
       );
