@@ -72,9 +72,9 @@ async function accumulate(stats: ClusterImportance['stats'], gradient: tf.Tensor
 /**
  * Scores every unit of `layer` by the gradient of the explained output with respect to it, averaged
  * over each cluster of inputs — signed, absolute and times the activation. One batched forward and
- * backward pass per `batchSize` rows replaces the per-sample loop with backward hooks (whose
- * signed scores cancel out; look at `meanAbs`). Streams: a cluster can be an async iterable of
- * batches of any total size. Returns no tensors.
+ * backward pass per `batchSize` rows replaces the per-sample loop with backward hooks and gives the
+ * same numbers. Signed scores can cancel across samples and classes; `meanAbs` cannot. Streams: a
+ * cluster can be an async iterable of batches of any total size. Returns no tensors.
  *
  * ```ts
  * const scores = await clusterNeuronImportance(model, { layer: 'fc1', clusters: { cats, dogs }, target: 3 });
