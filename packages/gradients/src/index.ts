@@ -20,6 +20,7 @@ export { saliency, type SaliencyOptions } from './saliency.js';
 export { inputXGradient, type InputXGradientOptions } from './input-x-gradient.js';
 export { integratedGradients, type IntegratedGradientsOptions, type PathOptions, type ApproximationMethodName } from './integrated-gradients.js';
 export { approximation, gaussLegendre, type Approximation, type ApproximationMethod } from './approximation.js';
+export { walkPath, pathPoints, sumSteps, type PathWalk, type PathChunk } from './approximation-path.js';
 export { noiseTunnel, type NoiseTunnelOptions, type NoiseTunnelType, type AttributionMethod } from './noise-tunnel.js';
 export { gradientShap, type GradientShapOptions } from './gradient-shap.js';
 export { seededRandom, type SeededRandom } from './random.js';
