@@ -38,7 +38,7 @@ export async function withCoalitionGame<T>(
   body: (game: CoalitionGame) => Promise<T>,
   objective?: ScorerOptions['objective'],
 ): Promise<T> {
-  const scorer = createScorer(model, inputs, { target: options.target, objective, fn });
+  const scorer = createScorer(model, inputs, { target: options.target, hooks: options.hooks, objective, fn });
   const mask = parseGroupMask(options.featureMask, inputs.shape, fn, 'featureMask');
   let baseline: tf.Tensor | undefined;
   try {

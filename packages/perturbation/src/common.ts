@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, resolveBaseline, type ProgressCallback } from '@attrib/core';
+import { assertFinite, resolveBaseline, type ForwardHook, type ProgressCallback } from '@attrib/core';
 
 /** Options every perturbation method takes. */
 export interface PerturbationOptions {
   /** Perturbed copies stacked into one forward pass (default 1); results do not depend on it. */
   readonly perturbationsPerEval?: number;
   readonly onProgress?: ProgressCallback;
+  /** Forward hooks for every pass of this call (graph models only), e.g. a neuron knock-out. */
+  readonly hooks?: readonly ForwardHook[];
 }
 
 export interface AttributionResult {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, randomTensor, tinyModels } from '@attrib/test-utils';
+import { describeWithBackends, expectNoLeaks, expectTensorsClose, maxAbsDiff, randomTensor, tinyModels } from '@attrib/test-utils';
 import { InvalidArgumentError, ShapeMismatchError, loadModel } from '@attrib/core';
-import { featureAblation } from './index.js';
+import { featureAblation, neuronKnockout } from './index.js';
 
 const cnn = loadModel(tinyModels.cnn());
 
@@ -73,6 +73,18 @@ describeWithBackends('featureAblation', ['cpu'], () => {
     const perElement = tf.tensor(expected, x.shape);
     expectTensorsClose(attributions, tf.slice(perElement, [0, 0, 0, 0], [1, -1, -1, -1]), { atol: 1e-4 });
     await expect(featureAblation(total, x, { perturbationsPerEval: 2 })).rejects.toThrow(/perturbationsPerEval/);
+  });
+
+  it('runs every pass with the per-call hooks (a knock-out composes)', async () => {
+    const knockout = neuronKnockout(cnn, { node: 'relu', units: [0, 4, 5, 11] });
+    const hooked = await featureAblation(cnn, x, { target, featureMask: mask, hooks: [knockout.hook], perturbationsPerEval: 3 });
+    const asFunction = (input: tf.Tensor) => cnn.run(input, { hooks: [knockout.hook] });
+    const expected = await featureAblation(asFunction, x, { target, featureMask: mask });
+    expectTensorsClose(hooked.attributions, expected.attributions, { atol: 1e-6 });
+    const plain = await featureAblation(cnn, x, { target, featureMask: mask });
+    expect(maxAbsDiff(plain.attributions, hooked.attributions)).toBeGreaterThan(1e-4);
+    knockout.dispose();
+    await expect(featureAblation(asFunction, x, { target, hooks: [] })).rejects.toThrow(/hooks/);
   });
 
   it('leaks nothing, also when it throws', async () => {

@@ -26,7 +26,7 @@ const FN = 'featurePermutation';
 export async function featurePermutation(model: Model, inputs: tf.Tensor, options: FeaturePermutationOptions = {}): Promise<AttributionResult> {
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
-  const scorer = createScorer(model, inputs, { target: options.target, fn: FN });
+  const scorer = createScorer(model, inputs, { target: options.target, hooks: options.hooks, fn: FN });
   const batch = inputs.shape[0];
   if (batch < 2 || scorer.aggregate) throw invalidArgument(FN, 'inputs', 'a batch of at least 2 samples with one output each (values are shuffled across the batch)', inputs);
   const mask = parseGroupMask(options.featureMask, inputs.shape, FN, 'featureMask');

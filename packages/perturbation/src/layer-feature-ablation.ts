@@ -28,9 +28,9 @@ const FN = 'layerFeatureAblation';
  */
 export async function layerFeatureAblation(model: Model, inputs: tf.Tensor, options: LayerFeatureAblationOptions): Promise<AttributionResult> {
   const ref = layerRef(model, options?.layer, options?.attributeToLayerInput, FN, 'attributeToLayerInput');
-  const scorer = createScorer(model, inputs, { target: options.target, fn: FN });
+  const scorer = createScorer(model, inputs, { target: options.target, hooks: options.hooks, fn: FN });
   // A clone: the layer tensor can be the caller's input itself (the first node's input).
-  const activation = tf.tidy(() => tf.clone(layerValue(ref, ref.graph.forward(inputs, { fn: FN }))));
+  const activation = tf.tidy(() => tf.clone(layerValue(ref, ref.graph.forward(inputs, { hooks: options.hooks, fn: FN }))));
   let mask: ReturnType<typeof parseGroupMask> | undefined;
   let baseline: tf.Tensor | undefined;
   try {

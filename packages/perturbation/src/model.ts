@@ -18,6 +18,8 @@ export interface ScorerOptions {
   readonly target?: Target;
   /** Per-sample quantity to explain instead of the target column (graph models only). */
   readonly objective?: (context: ObjectiveContext) => tf.Tensor;
+  /** Hooks for every forward pass (graph models only). */
+  readonly hooks?: readonly ForwardHook[];
   readonly fn: string;
 }
 
@@ -42,11 +44,15 @@ export function createScorer(model: Model, inputs: tf.Tensor, options: ScorerOpt
   if (inputs.rank < 1 || inputs.shape[0] < 1) throw invalidArgument(fn, 'inputs', 'a tensor with a non-empty batch axis', inputs);
   assertFinite(inputs, fn, 'inputs');
   if (options.objective && !(model instanceof Graph)) throw invalidArgument(fn, 'model', 'a Graph for layer and neuron methods', model);
+  if (options.hooks !== undefined && (!Array.isArray(options.hooks) || !(model instanceof Graph))) {
+    throw invalidArgument(fn, 'hooks', 'an array of forward hooks, with a Graph model', options.hooks);
+  }
+  const callHooks = options.hooks ?? [];
 
   const batch = inputs.shape[0];
-  const run = (x: tf.Tensor, hooks?: readonly ForwardHook[]) => {
+  const run = (x: tf.Tensor, hooks: readonly ForwardHook[] = []) => {
     if (model instanceof Graph) {
-      const result = model.forward(x, { hooks, fn });
+      const result = model.forward(x, { hooks: [...callHooks, ...hooks], fn });
       return { output: result.output, objective: options.objective?.(result) };
     }
     return { output: model(x), objective: undefined };

@@ -24,7 +24,7 @@ const FN = 'occlusion';
  * stride and are cropped at the far edge.
  */
 export async function occlusion(model: Model, inputs: tf.Tensor, options: OcclusionOptions): Promise<AttributionResult> {
-  const scorer = createScorer(model, inputs, { target: options?.target, fn: FN });
+  const scorer = createScorer(model, inputs, { target: options?.target, hooks: options?.hooks, fn: FN });
   const sample = inputs.shape.slice(1);
   const grid = windowGrid(sample, options?.slidingWindowShapes, options?.strides ?? sample.map(() => 1), FN);
   const baseline = baselineFor(options.baselines, inputs, FN);
