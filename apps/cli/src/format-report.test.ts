@@ -18,8 +18,12 @@ describe('formatReport', () => {
   it('prints one row per tower with each aggregate and its rank, and the verdict', () => {
     const lines = formatReport(report).split('\n');
     expect(lines[0]).toBe('3-tower toy model, seed 5: training accuracy 97.5% on 200 samples');
-    expect(lines.find((l) => l.startsWith('tower0'))).toMatch(/^tower0\s+0\.0100 \(#2\)\s+0\.5000 \(#1\)\s+-0\.2000 \(#2\)$/);
-    expect(lines.find((l) => l.startsWith('tower1'))).toMatch(/-0\.0200 \(#1\)\s+0\.4000 \(#2\)\s+3\.0000 \(#1\)\s+← reads feature 1$/);
+    expect(lines.find((l) => l.startsWith('tower0'))).toMatch(
+      /^tower0\s+0\.0100 \(#2\)\s+0\.5000 \(#1\)\s+-0\.2000 \(#2\)$/,
+    );
+    expect(lines.find((l) => l.startsWith('tower1'))).toMatch(
+      /-0\.0200 \(#1\)\s+0\.4000 \(#2\)\s+3\.0000 \(#1\)\s+← reads feature 1$/,
+    );
     expect(lines.at(-1)).toBe('ranks first by mean |g|: tower0 (expected tower1) — WRONG');
   });
 });

@@ -1,6 +1,10 @@
 import { AGGREGATES, type Aggregate, type ImportanceReport } from './importance-job.js';
 
-const headings: Record<Aggregate, string> = { mean: 'signed mean g', meanAbs: 'mean |g|', meanGradXAct: 'mean g×a' };
+const headings: Record<Aggregate, string> = {
+  mean: 'signed mean g',
+  meanAbs: 'mean |g|',
+  meanGradXAct: 'mean g×a',
+};
 
 /** The report as a plain-text table: one row per tower, one column per aggregate, rank in brackets. */
 export function formatReport(report: ImportanceReport): string {
@@ -12,10 +16,15 @@ export function formatReport(report: ImportanceReport): string {
     ['tower'.padEnd(8), ...AGGREGATES.map((a) => headings[a].padStart(width))].join(''),
   ];
   for (const { tower, importance } of report.towers) {
-    const cells = AGGREGATES.map((a) => `${importance[a].toFixed(4)} (#${report.ranking[a].indexOf(tower) + 1})`.padStart(width));
+    const cells = AGGREGATES.map((a) =>
+      `${importance[a].toFixed(4)} (#${report.ranking[a].indexOf(tower) + 1})`.padStart(width),
+    );
     const marker = tower === report.informativeTower ? '  ← reads feature 1' : '';
     lines.push([tower.padEnd(8), ...cells].join('') + marker);
   }
-  lines.push('', `ranks first by mean |g|: ${report.ranking.meanAbs[0]} (expected ${report.informativeTower}) — ${report.informativeFirst ? 'ok' : 'WRONG'}`);
+  lines.push(
+    '',
+    `ranks first by mean |g|: ${report.ranking.meanAbs[0]} (expected ${report.informativeTower}) — ${report.informativeFirst ? 'ok' : 'WRONG'}`,
+  );
   return lines.join('\n');
 }

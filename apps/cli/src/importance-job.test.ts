@@ -14,11 +14,16 @@ describe('attrib importance job [cpu]', () => {
     expect(report.informativeFirst).toBe(true);
     for (const ranking of Object.values(report.ranking)) expect(ranking[0]).toBe('tower1');
     // |g| can only exceed the signed mean: that is where cancelling signs went.
-    for (const { importance } of report.towers) expect(importance.meanAbs).toBeGreaterThanOrEqual(Math.abs(importance.mean));
+    for (const { importance } of report.towers)
+      expect(importance.meanAbs).toBeGreaterThanOrEqual(Math.abs(importance.mean));
   });
 
   it('is deterministic given the seed', async () => {
-    const [a, b, c] = [await runImportanceJob({ seed: 3, steps: 30 }), await runImportanceJob({ seed: 3, steps: 30 }), await runImportanceJob({ seed: 4, steps: 30 })];
+    const [a, b, c] = [
+      await runImportanceJob({ seed: 3, steps: 30 }),
+      await runImportanceJob({ seed: 3, steps: 30 }),
+      await runImportanceJob({ seed: 4, steps: 30 }),
+    ];
     expect(a).toEqual(b);
     expect(a.towers).not.toEqual(c.towers);
   });

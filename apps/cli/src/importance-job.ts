@@ -30,7 +30,11 @@ const sum = (values: Float64Array) => values.reduce((a, b) => a + b, 0);
  * Trains the 3-tower toy model from `seed` and scores each tower's pre-activation units by the
  * gradient of the correct-class logit, over the whole training set as one cluster.
  */
-export async function runImportanceJob({ seed = 0, steps, onStep }: Pick<TrainTower3Options, 'seed' | 'steps' | 'onStep'> = {}): Promise<ImportanceReport> {
+export async function runImportanceJob({
+  seed = 0,
+  steps,
+  onStep,
+}: Pick<TrainTower3Options, 'seed' | 'steps' | 'onStep'> = {}): Promise<ImportanceReport> {
   const trained = trainTower3({ seed, steps, onStep });
   try {
     const towers: TowerImportance[] = [];
@@ -40,10 +44,15 @@ export async function runImportanceJob({ seed = 0, steps, onStep }: Pick<TrainTo
         layer: tower,
         clusters: { all: { inputs: trained.inputs, targets: trained.labels } },
       });
-      towers.push({ tower, importance: { mean: sum(all.mean), meanAbs: sum(all.meanAbs), meanGradXAct: sum(all.meanGradXAct) } });
+      towers.push({
+        tower,
+        importance: { mean: sum(all.mean), meanAbs: sum(all.meanAbs), meanGradXAct: sum(all.meanGradXAct) },
+      });
     }
     const rank = (aggregate: Aggregate) =>
-      [...towers].sort((a, b) => Math.abs(b.importance[aggregate]) - Math.abs(a.importance[aggregate])).map((t) => t.tower);
+      [...towers]
+        .sort((a, b) => Math.abs(b.importance[aggregate]) - Math.abs(a.importance[aggregate]))
+        .map((t) => t.tower);
     const ranking = Object.fromEntries(AGGREGATES.map((a) => [a, rank(a)])) as Record<Aggregate, string[]>;
     const informativeTower = `tower${INFORMATIVE_FEATURE}`;
     return {

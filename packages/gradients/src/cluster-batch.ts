@@ -18,12 +18,24 @@ export function clusterLayerRef(layer: string, attributeToLayerInput = false): T
  * do not interact, so row i of the batched gradient of Σᵢ out[i, tᵢ] is sample i's own gradient —
  * what a loop of single-sample backward passes computes, without the loop.
  */
-export function clusterBatchGradients(model: Graph, inputs: tf.Tensor, ref: TensorRef, target: Target | undefined, fn: string): ClusterBatch {
+export function clusterBatchGradients(
+  model: Graph,
+  inputs: tf.Tensor,
+  ref: TensorRef,
+  target: Target | undefined,
+  fn: string,
+): ClusterBatch {
   const key = tensorRefKey(ref);
   const result = gradients(model, inputs, { target, tensors: [ref], fn });
   const rows = inputs.shape[0];
   const gradient = tf.reshape(result.tensorGradients.get(key)!, [rows, -1]) as tf.Tensor2D;
   const activation = tf.reshape(result.activations.get(key)!, [rows, -1]) as tf.Tensor2D;
-  tf.dispose([result.output, result.objective, ...result.inputGradients, ...result.tensorGradients.values(), ...result.activations.values()]);
+  tf.dispose([
+    result.output,
+    result.objective,
+    ...result.inputGradients,
+    ...result.tensorGradients.values(),
+    ...result.activations.values(),
+  ]);
   return { gradient, activation };
 }

@@ -3,7 +3,11 @@ import { invalidArgument, type ConformanceAdapter, type Target } from '@attrib/c
 import { clusterBatchGradients, clusterLayerRef } from './cluster-batch.js';
 import { clusterNeuronImportance, type ClusterImportance } from './cluster-importance.js';
 
-const aggregates = { mean: 'mean', meanAbs: 'meanAbs', meanGradXAct: 'meanGradXAct' } as const satisfies Record<string, keyof ClusterImportance>;
+const aggregates = {
+  mean: 'mean',
+  meanAbs: 'meanAbs',
+  meanGradXAct: 'meanGradXAct',
+} as const satisfies Record<string, keyof ClusterImportance>;
 
 /**
  * Seed `ClusterNeuronGradient` (FORMAT.md §9): the per-sample scoring loop, reconstructed. The
@@ -19,11 +23,32 @@ const clusterNeuronGradient: ConformanceAdapter = {
     const attributeToLayerInput = options.attributeToLayerInput as boolean | undefined;
     const target = options.target as Target | undefined;
     const aggregate = aggregates[options.aggregate as keyof typeof aggregates];
-    if (!aggregate) throw invalidArgument('ClusterNeuronGradient', 'aggregate', `one of ${Object.keys(aggregates).join(', ')}`, options.aggregate);
+    if (!aggregate)
+      throw invalidArgument(
+        'ClusterNeuronGradient',
+        'aggregate',
+        `one of ${Object.keys(aggregates).join(', ')}`,
+        options.aggregate,
+      );
 
-    const { all } = await clusterNeuronImportance(model, { layer, attributeToLayerInput, target, clusters: { all: inputs } });
-    const { gradient, activation } = clusterBatchGradients(model, inputs, clusterLayerRef(layer, attributeToLayerInput), target, 'ClusterNeuronGradient');
-    return { attributions: tf.tensor1d(Float32Array.from(all[aggregate])), perSampleGradient: gradient, activation };
+    const { all } = await clusterNeuronImportance(model, {
+      layer,
+      attributeToLayerInput,
+      target,
+      clusters: { all: inputs },
+    });
+    const { gradient, activation } = clusterBatchGradients(
+      model,
+      inputs,
+      clusterLayerRef(layer, attributeToLayerInput),
+      target,
+      'ClusterNeuronGradient',
+    );
+    return {
+      attributions: tf.tensor1d(Float32Array.from(all[aggregate])),
+      perSampleGradient: gradient,
+      activation,
+    };
   },
 };
 

@@ -30,16 +30,29 @@ export interface ClusterImportance {
   /** Mean of g ⊙ z (gradient × activation, a first-order contribution). */
   readonly meanGradXAct: Float64Array;
   /** Running statistics behind the means (variance, min, max); `.state()` serialises, `.merge()` combines shards. */
-  readonly stats: { readonly gradient: StreamingStats; readonly absGradient: StreamingStats; readonly gradXAct: StreamingStats };
+  readonly stats: {
+    readonly gradient: StreamingStats;
+    readonly absGradient: StreamingStats;
+    readonly gradXAct: StreamingStats;
+  };
 }
 
 const FN = 'clusterNeuronImportance';
 const DEFAULT_BATCH_SIZE = 256;
 
 /** The targets of rows [start, end) of a batch; per-sample lists must have one entry per row. */
-function chunkTarget(target: Target | undefined, rows: number, start: number, end: number, argument: string): Target | undefined {
+function chunkTarget(
+  target: Target | undefined,
+  rows: number,
+  start: number,
+  end: number,
+  argument: string,
+): Target | undefined {
   if (target === undefined || typeof target === 'number' || typeof target === 'function') return target;
-  const list = target instanceof tf.Tensor ? Int32Array.from(target.dataSync()) : Int32Array.from(target as ArrayLike<number>);
+  const list =
+    target instanceof tf.Tensor
+      ? Int32Array.from(target.dataSync())
+      : Int32Array.from(target as ArrayLike<number>);
   if (list.length !== rows) throw invalidArgument(FN, argument, `one target per sample (${rows})`, target);
   return list.subarray(start, end);
 }
@@ -55,7 +68,11 @@ function fromStats(stats: ClusterImportance['stats']): ClusterImportance {
 }
 
 /** Folds one chunk's gradients and activations into the running statistics (float64, on the host). */
-async function accumulate(stats: ClusterImportance['stats'], gradient: tf.Tensor2D, activation: tf.Tensor2D): Promise<void> {
+async function accumulate(
+  stats: ClusterImportance['stats'],
+  gradient: tf.Tensor2D,
+  activation: tf.Tensor2D,
+): Promise<void> {
   const [rows] = gradient.shape;
   const [g, z] = await Promise.all([gradient.data(), activation.data()]);
   const abs = new Float64Array(g.length);
@@ -81,16 +98,22 @@ async function accumulate(stats: ClusterImportance['stats'], gradient: tf.Tensor
  * scores.cats.meanAbs; // Float64Array, one value per unit of fc1
  * ```
  */
-export async function clusterNeuronImportance(model: Graph, options: ClusterImportanceOptions): Promise<Record<string, ClusterImportance>> {
-  if (typeof options !== 'object' || options === null) throw invalidArgument(FN, 'options', 'an object with layer and clusters', options);
+export async function clusterNeuronImportance(
+  model: Graph,
+  options: ClusterImportanceOptions,
+): Promise<Record<string, ClusterImportance>> {
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument(FN, 'options', 'an object with layer and clusters', options);
   const { layer, attributeToLayerInput, target, batchSize = DEFAULT_BATCH_SIZE, onProgress } = options;
   if (typeof layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', layer);
   model.node(layer, FN);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArgument(FN, 'batchSize', 'a positive integer', batchSize);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw invalidArgument(FN, 'batchSize', 'a positive integer', batchSize);
   const ref = clusterLayerRef(layer, attributeToLayerInput);
   const clusters = normaliseClusters(options.clusters, FN);
   for (const cluster of clusters) {
-    if (cluster.size === 0) throw invalidArgument(FN, `clusters.${cluster.name}`, 'at least one sample', 'an empty cluster');
+    if (cluster.size === 0)
+      throw invalidArgument(FN, `clusters.${cluster.name}`, 'at least one sample', 'an empty cluster');
   }
 
   // Samples of sized clusters count up front; streamed ones are added as they arrive.
@@ -108,7 +131,13 @@ export async function clusterNeuronImportance(model: Graph, options: ClusterImpo
         const inputs = rows === end - start ? batch.inputs : tf.slice(batch.inputs, start, end - start);
         try {
           assertFinite(inputs, FN, `clusters.${cluster.name}`);
-          const { gradient, activation } = clusterBatchGradients(model, inputs, ref, chunkTarget(source, rows, start, end, argument), FN);
+          const { gradient, activation } = clusterBatchGradients(
+            model,
+            inputs,
+            ref,
+            chunkTarget(source, rows, start, end, argument),
+            FN,
+          );
           try {
             stats ??= {
               gradient: streamingStats([gradient.shape[1]]),
@@ -131,10 +160,12 @@ export async function clusterNeuronImportance(model: Graph, options: ClusterImpo
       try {
         await score(batch);
       } finally {
-        if (batch.owned) tf.dispose([batch.inputs, ...(batch.targets instanceof tf.Tensor ? [batch.targets] : [])]);
+        if (batch.owned)
+          tf.dispose([batch.inputs, ...(batch.targets instanceof tf.Tensor ? [batch.targets] : [])]);
       }
     }
-    if (!stats) throw invalidArgument(FN, `clusters.${cluster.name}`, 'at least one sample', 'an empty cluster');
+    if (!stats)
+      throw invalidArgument(FN, `clusters.${cluster.name}`, 'at least one sample', 'an empty cluster');
     results[cluster.name] = fromStats(stats);
   }
   return results;

@@ -29,7 +29,9 @@ export interface NormalisedCluster {
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<ClusterBatchInput> =>
-  typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
 
 const isBatchInput = (value: unknown): value is ClusterBatchInput =>
   typeof value === 'object' && value !== null && (value as { inputs?: unknown }).inputs instanceof tf.Tensor;
@@ -37,9 +39,16 @@ const isBatchInput = (value: unknown): value is ClusterBatchInput =>
 /** Checks each cluster's kind up front, so a bad one fails before any work is done. */
 export function normaliseClusters(clusters: Clusters, fn: string): NormalisedCluster[] {
   if (typeof clusters !== 'object' || clusters === null) {
-    throw invalidArgument(fn, 'clusters', 'a record (or array) of tensors, {inputs, targets?} or async iterables', clusters);
+    throw invalidArgument(
+      fn,
+      'clusters',
+      'a record (or array) of tensors, {inputs, targets?} or async iterables',
+      clusters,
+    );
   }
-  const entries: Array<[string, unknown]> = Array.isArray(clusters) ? clusters.map((c, i) => [String(i), c]) : Object.entries(clusters);
+  const entries: Array<[string, unknown]> = Array.isArray(clusters)
+    ? clusters.map((c, i) => [String(i), c])
+    : Object.entries(clusters);
   if (entries.length === 0) throw invalidArgument(fn, 'clusters', 'at least one cluster', clusters);
   return entries.map(([name, source]) => {
     if (source instanceof tf.Tensor || isBatchInput(source)) {
@@ -66,6 +75,11 @@ export function normaliseClusters(clusters: Clusters, fn: string): NormalisedClu
         },
       };
     }
-    throw invalidArgument(fn, `clusters.${name}`, 'a tensor, {inputs, targets?} or an async iterable of {inputs, targets?}', source);
+    throw invalidArgument(
+      fn,
+      `clusters.${name}`,
+      'a tensor, {inputs, targets?} or an async iterable of {inputs, targets?}',
+      source,
+    );
   });
 }

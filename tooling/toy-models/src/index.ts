@@ -1,1 +1,8 @@
-export { trainTower3, TOWER_COUNT, TOWER_WIDTH, INFORMATIVE_FEATURE, type Tower3, type TrainTower3Options } from './tower3.js';
+export {
+  trainTower3,
+  TOWER_COUNT,
+  TOWER_WIDTH,
+  INFORMATIVE_FEATURE,
+  type Tower3,
+  type TrainTower3Options,
+} from './tower3.js';

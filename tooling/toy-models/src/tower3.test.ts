@@ -12,14 +12,20 @@ describeWithBackends('trainTower3', ['cpu', 'wasm'], () => {
       expect(tower.accuracy).toBeGreaterThan(0.9);
       const x = tower.inputs.arraySync();
       tower.labels.forEach((label, i) => expect(label).toBe(x[i][INFORMATIVE_FEATURE] > 0 ? 1 : 0));
-      expect(tower.model.nodes.map((n) => n.name)).toEqual(expect.arrayContaining(['tower0', 'tower1', 'tower2', 'combiner']));
+      expect(tower.model.nodes.map((n) => n.name)).toEqual(
+        expect.arrayContaining(['tower0', 'tower1', 'tower2', 'combiner']),
+      );
     } finally {
       tower.dispose();
     }
   });
 
   it('is deterministic given the seed, and the seed matters', () => {
-    const [a, b, c] = [trainTower3({ seed: 7, steps: 20 }), trainTower3({ seed: 7, steps: 20 }), trainTower3({ seed: 8, steps: 20 })];
+    const [a, b, c] = [
+      trainTower3({ seed: 7, steps: 20 }),
+      trainTower3({ seed: 7, steps: 20 }),
+      trainTower3({ seed: 8, steps: 20 }),
+    ];
     try {
       expect(weightsOf(a)).toEqual(weightsOf(b));
       expect(Array.from(a.inputs.dataSync())).toEqual(Array.from(b.inputs.dataSync()));

@@ -36,7 +36,10 @@ export const INFORMATIVE_FEATURE = 1;
 function initialWeights(next: () => number): Record<string, Float32Array> {
   const weights: Record<string, Float32Array> = {};
   for (let t = 0; t < TOWER_COUNT; t++) {
-    weights[`tower${t}/weight`] = Float32Array.from({ length: TOWER_WIDTH }, () => (next() < 0.5 ? -1 : 1) * (0.5 + next()));
+    weights[`tower${t}/weight`] = Float32Array.from(
+      { length: TOWER_WIDTH },
+      () => (next() < 0.5 ? -1 : 1) * (0.5 + next()),
+    );
     weights[`tower${t}/bias`] = uniformSamples(TOWER_WIDTH, next, -0.3, 0.3);
   }
   // torch's default Linear init: U(±1/√fanIn).
@@ -55,7 +58,10 @@ function buildTower3(params: Record<string, tf.Tensor>): Graph {
       .relu(`relu${t}`);
   }
   return builder
-    .concat('concat', Array.from({ length: TOWER_COUNT }, (_, t) => `relu${t}`))
+    .concat(
+      'concat',
+      Array.from({ length: TOWER_COUNT }, (_, t) => `relu${t}`),
+    )
     .linear('combiner', { weight: params['combiner/weight'], bias: params['combiner/bias'] })
     .build();
 }
@@ -78,7 +84,9 @@ export function trainTower3(options: TrainTower3Options = {}): Tower3 {
   const { seed = 0, steps = 150, learningRate = 0.05, samples = 200, onStep } = options;
   const next = uniformGenerator(seed);
   const x = normalSamples(samples * TOWER_COUNT, next);
-  const labels = Int32Array.from({ length: samples }, (_, i) => (x[i * TOWER_COUNT + INFORMATIVE_FEATURE] > 0 ? 1 : 0));
+  const labels = Int32Array.from({ length: samples }, (_, i) =>
+    x[i * TOWER_COUNT + INFORMATIVE_FEATURE] > 0 ? 1 : 0,
+  );
   const init = initialWeights(next);
 
   const variables: Record<string, tf.Variable> = {};
@@ -94,7 +102,11 @@ export function trainTower3(options: TrainTower3Options = {}): Tower3 {
   const optimizer = tf.train.adam(learningRate);
   try {
     for (let step = 0; step < steps; step++) {
-      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, training.run(inputs)) as tf.Scalar, true, Object.values(variables))!;
+      const loss = optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy(oneHot, training.run(inputs)) as tf.Scalar,
+        true,
+        Object.values(variables),
+      )!;
       const value = onStep ? loss.dataSync()[0] : NaN;
       loss.dispose();
       onStep?.(step + 1, steps, value);

@@ -13,7 +13,8 @@ interface ImportanceFlags {
 
 const integer = (name: string) => (value: string) => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative integer, got '${value}'`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new Error(`--${name} must be a non-negative integer, got '${value}'`);
   return parsed;
 };
 
@@ -21,7 +22,9 @@ const integer = (name: string) => (value: string) => {
 export function register(program: Command): void {
   program
     .command('importance')
-    .description('train the 3-tower toy model and rank its towers by cluster neuron importance (exits 1 if tower1, the informative one, is not first)')
+    .description(
+      'train the 3-tower toy model and rank its towers by cluster neuron importance (exits 1 if tower1, the informative one, is not first)',
+    )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
     .option('--seed <n>', 'seed for the data and the initial weights', integer('seed'), 0)
     .option('--steps <n>', 'training steps (full-batch Adam)', integer('steps'))
@@ -29,7 +32,13 @@ export function register(program: Command): void {
     .action(async (flags: ImportanceFlags) => {
       await useBackend(flags.backend);
       // A bar only for a person watching: never in pipes, logs or --json output.
-      const bar = process.stdout.isTTY && !flags.json ? new cliProgress.SingleBar({ format: 'training [{bar}] {value}/{total} steps  loss {loss}' }, cliProgress.Presets.shades_classic) : undefined;
+      const bar =
+        process.stdout.isTTY && !flags.json
+          ? new cliProgress.SingleBar(
+              { format: 'training [{bar}] {value}/{total} steps  loss {loss}' },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
       let report;
       try {
         report = await runImportanceJob({
@@ -47,7 +56,9 @@ export function register(program: Command): void {
       }
       console.log(flags.json ? JSON.stringify(report, null, 2) : formatReport(report));
       if (!report.informativeFirst) {
-        console.error(`attrib importance: ${report.ranking.meanAbs[0]} ranks first, expected ${report.informativeTower}`);
+        console.error(
+          `attrib importance: ${report.ranking.meanAbs[0]} ranks first, expected ${report.informativeTower}`,
+        );
         process.exitCode = 1;
       }
     });

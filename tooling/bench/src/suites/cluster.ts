@@ -9,14 +9,23 @@ const SAMPLES = 256;
  * The researcher's loop, made as fair as it gets: per sample one forward and one backward pass with
  * a gradient tap at the layer, the three sums kept on the device and read once at the end.
  */
-async function perSampleLoop(model: Graph, inputs: tf.Tensor, layer: string, targets: Int32Array): Promise<Float32Array[]> {
+async function perSampleLoop(
+  model: Graph,
+  inputs: tf.Tensor,
+  layer: string,
+  targets: Int32Array,
+): Promise<Float32Array[]> {
   let sums: tf.Tensor[] | undefined;
   for (let i = 0; i < inputs.shape[0]; i++) {
     const next = tf.tidy(() => {
-      const { output, objective, inputGradients, tensorGradients, activations } = gradients(model, tf.slice(inputs, i, 1), {
-        target: targets[i],
-        tensors: [layer],
-      });
+      const { output, objective, inputGradients, tensorGradients, activations } = gradients(
+        model,
+        tf.slice(inputs, i, 1),
+        {
+          target: targets[i],
+          tensors: [layer],
+        },
+      );
       tf.dispose([output, objective, ...inputGradients]);
       const g = tensorGradients.get(layer)!;
       const z = activations.get(layer)!;
@@ -49,11 +58,19 @@ export const suite: BenchSuite = {
       rows.push(
         ...(await compareToBaseline(
           `${id} / ${layer}`,
-          { name: 'per-sample loop (forward+backward per sample)', fn: () => perSampleLoop(model, inputs, layer, targets) },
+          {
+            name: 'per-sample loop (forward+backward per sample)',
+            fn: () => perSampleLoop(model, inputs, layer, targets),
+          },
           [
             {
               name: 'clusterNeuronImportance (batched)',
-              fn: () => clusterNeuronImportance(model, { layer, clusters: { all: { inputs, targets } }, batchSize: SAMPLES }),
+              fn: () =>
+                clusterNeuronImportance(model, {
+                  layer,
+                  clusters: { all: { inputs, targets } },
+                  batchSize: SAMPLES,
+                }),
             },
           ],
           { rounds: 3, iterations },
