@@ -176,7 +176,7 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
 
 /**
  * One forward pass over `masks.length` copies of the inputs, copy m ablated by mask m. Returns, per
- * row (mask-major), [correct, target logit, target probability].
+ * row (mask-major), [correct, target logit, target probability], computed on the host from the logits.
  */
 function evaluateMasks(
   model: Graph,
@@ -188,23 +188,36 @@ function evaluateMasks(
 ): Float32Array {
   const rows = labels.length;
   const units = layer.unitShape.reduce((a, b) => a * b, 1);
-  const keepData = new Float32Array(masks.length * units);
+  const copies = masks.length;
+  const keepData = new Float32Array(copies * units);
   masks.forEach((mask, m) => keepData.set(keepOf(mask), m * units));
-  const result = tf.tidy(() => {
-    const copies = masks.length;
+  const logits = tf.tidy(() => {
     const { hooks, inputs } = prefix.forCopies(copies);
-    const keep = tf.reshape(tf.tile(tf.tensor3d(keepData, [copies, 1, units]), [1, rows, 1]), [copies * rows, ...layer.unitShape]);
+    // Each mask repeated over the rows of its copy: [copies·rows, ...unit].
+    const keep = tf.reshape(tf.mul(tf.tensor3d(keepData, [copies, 1, units]), tf.ones([1, rows, 1])), [copies * rows, ...layer.unitShape]);
     const hook = knockoutHook({ node: layer.layer, at: layer.at, keep, replacement: layer.replacement, name: 'neuronAblationCurves' });
-    const output = tf.reshape(model.forward(inputs, { hooks: [...hooks, hook], fn: FN }).output, [copies * rows, -1]);
-    const targets = tf.tile(tf.tensor1d(labels, 'int32'), [copies]);
-    // tf.oneHot refuses depth 1, which a single-output (regression) model has.
-    const oneHot = tf.cast(tf.equal(tf.expandDims(targets, 1), tf.expandDims(tf.range(0, output.shape[1]!, 1, 'int32'), 0)), 'float32');
-    const correct = tf.cast(tf.equal(tf.argMax(output, 1), targets), 'float32');
-    const logit = tf.sum(tf.mul(output, oneHot), 1);
-    const probability = tf.sum(tf.mul(tf.softmax(output), oneHot), 1);
-    return tf.stack([correct, logit, probability], 1);
+    return tf.reshape(model.forward(inputs, { hooks: [...hooks, hook], fn: FN }).output, [copies * rows, -1]);
   });
-  const data = result.dataSync() as Float32Array;
-  result.dispose();
-  return data;
+  const data = logits.dataSync();
+  const classes = logits.shape[1]!;
+  logits.dispose();
+  const result = new Float32Array(copies * rows * 3);
+  for (let r = 0; r < copies * rows; r++) {
+    const row = data.subarray(r * classes, (r + 1) * classes);
+    const label = labels[r % rows];
+    let best = 0;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      if (row[c] > max) {
+        max = row[c];
+        best = c;
+      }
+    }
+    let total = 0;
+    for (let c = 0; c < classes; c++) total += Math.exp(row[c] - max);
+    result[r * 3] = best === label ? 1 : 0;
+    result[r * 3 + 1] = row[label];
+    result[r * 3 + 2] = Math.exp(row[label] - max) / total;
+  }
+  return result;
 }
