@@ -53,17 +53,19 @@ function cosineSimilarities(game: CoalitionGame, inputs: tf.Tensor, coalitions: 
     tf.broadcastTo(tf.reshape(mask.ids, [...mask.shape]), inputs.shape).dataSync(),
   ]);
   const size = x.length / batch;
-  const xx = new Float64Array(batch * groups);
-  const xb = new Float64Array(batch * groups);
-  const bb = new Float64Array(batch * groups);
+  // A forward with one scalar per batch has one "sample": the whole batch as one vector.
+  const rows = game.scorer.aggregate ? 1 : batch;
+  const xx = new Float64Array(rows * groups);
+  const xb = new Float64Array(rows * groups);
+  const bb = new Float64Array(rows * groups);
   for (let i = 0; i < x.length; i++) {
-    const slot = Math.floor(i / size) * groups + ids[i];
+    const slot = (rows === 1 ? 0 : Math.floor(i / size)) * groups + ids[i];
     xx[slot] += x[i] * x[i];
     xb[slot] += x[i] * b[i];
     bb[slot] += b[i] * b[i];
   }
-  const result = new Float64Array(batch * samples);
-  for (let n = 0; n < batch; n++) {
+  const result = new Float64Array(rows * samples);
+  for (let n = 0; n < rows; n++) {
     let normX = 0;
     for (let g = 0; g < groups; g++) normX += xx[n * groups + g];
     for (let r = 0; r < samples; r++) {

@@ -27,6 +27,15 @@ describeWithBackends('surrogates and permutation', ['cpu'], () => {
     expectTensorsClose(exact.attributions, groupEffect, { atol: 1e-5 });
   });
 
+  it('explain a forward that returns one scalar per batch', async () => {
+    const total = (input: tf.Tensor) => tf.sum(linear(input));
+    const expected = tf.sum(groupEffect, 0, true);
+    const shap = await kernelShap(total, x, { featureMask: mask, baselines, nSamples: 30 });
+    expectTensorsClose(shap.attributions, expected, { atol: 1e-4 });
+    const surrogate = await lime(total, x, { featureMask: mask, baselines, nSamples: 30, interpretableModel: { penalty: 'none' } });
+    expectTensorsClose(surrogate.attributions, expected, { atol: 1e-4 });
+  });
+
   it('LIME with the default lasso shrinks towards 0 and is reproducible', async () => {
     const a = await lime(linear, x, { target: 0, featureMask: mask, baselines, nSamples: 40, seed: 7 });
     const b = await lime(linear, x, { target: 0, featureMask: mask, baselines, nSamples: 40, seed: 7 });
