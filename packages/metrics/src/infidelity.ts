@@ -112,8 +112,9 @@ export async function infidelity(model: Graph, inputs: tf.Tensor, options: Infid
 export function repeatInterleave(x: tf.Tensor, n: number): tf.Tensor {
   return tf.tidy(() => {
     const unit = x.shape.slice(1);
-    const tiled = tf.tile(tf.expandDims(x, 1), [1, n, ...unit.map(() => 1)]);
-    return tf.reshape(tiled, [x.shape[0] * n, ...unit]);
+    // A broadcasting add: tf.tile's wasm kernel is very slow.
+    const repeated = tf.add(tf.expandDims(x, 1), tf.zeros([1, n, ...unit.map(() => 1)]));
+    return tf.reshape(repeated, [x.shape[0] * n, ...unit]);
   });
 }
 
