@@ -134,6 +134,14 @@ describeWithBackends('composites', ['cpu'], () => {
     expect(names(epsilonAlpha2Beta1Flat())).toEqual(['flat', 'pass', 'pass', '-', '-', 'epsilon']);
   });
 
+  it('presets check their options', () => {
+    expect(() => epsilonGammaBox(undefined as never)).toThrow(
+      /'options' passed to 'epsilonGammaBox' must be \{ low, high \}/,
+    );
+    expect(() => epsilonGammaBox({ low: -1 } as never)).toThrow(/'high' passed to 'zBox'/);
+    expect(() => epsilonPlus({ epsilon: -1 })).toThrow(/'epsilon' passed to 'epsilon'/);
+  });
+
   it('a name map with a name the graph lacks fails with UnknownNodeError', () => {
     const graph = loadModel(tinyModels.mlp());
     const composite = nameMap([{ nodes: ['fc9'], rule: zPlus() }]);

@@ -1,4 +1,4 @@
-import type { BackwardRule } from '@attrib/core';
+import { invalidArgument, type BackwardRule } from '@attrib/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   category,
@@ -89,7 +89,10 @@ export interface GammaBoxOptions extends PresetOptions {
 
 /** zᴮ on the first convolution, γ on the other convolutions, ε on dense layers. */
 export function epsilonGammaBox(options: GammaBoxOptions): Composite {
-  const { low, high, stabilizer, zeroParams } = options ?? ({} as GammaBoxOptions);
+  if (!options || typeof options !== 'object') {
+    throw invalidArgument('epsilonGammaBox', 'options', '{ low, high } (the input bounds)', options);
+  }
+  const { low, high, stabilizer, zeroParams } = options;
   return mixed(
     firstLayer(conv, zBox({ low, high, stabilizer, zeroParams })),
     withDense(options, gamma({ gamma: options.gamma, stabilizer, zeroParams })),
