@@ -32,7 +32,7 @@ export async function kernelShap(model: Model, inputs: tf.Tensor, options: Kerne
 }
 
 /** [samples × groups] presence flags: all present, none present, then Shapley-kernel draws. */
-export function kernelShapCoalitions(groups: number, samples: number, random: () => number): Float32Array {
+function kernelShapCoalitions(groups: number, samples: number, random: () => number): Float32Array {
   const flags = new Float32Array(samples * groups);
   flags.fill(1, 0, groups);
   const sizes = Array.from({ length: Math.max(groups - 1, 0) }, (_, i) => (groups - 1) / ((i + 1) * (groups - i - 1)));

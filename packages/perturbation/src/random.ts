@@ -19,9 +19,3 @@ export function randomPermutation(n: number, random: () => number): Int32Array {
   }
   return order;
 }
-
-/** Standard normal draw (Box–Muller). */
-export function normalSample(random: () => number): number {
-  const u = 1 - random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
