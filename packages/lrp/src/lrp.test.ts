@@ -305,6 +305,9 @@ describeWithBackends('lrp', ['cpu'], () => {
     expect(() => lrp(graph, x, { target: 0, canonizers: 'all' as never })).toThrow(
       /'canonizers' passed to 'lrp'/,
     );
+    expect(() => lrp(graph, x, { target: 0, composite: () => 'zPlus' as never })).toThrow(
+      /'composite' passed to 'lrp' must be a rule \(\{ name, backward \}\) or undefined for node 'fc1', but got 'zPlus'/,
+    );
     expect(tf.memory().numTensors).toBe(before + 4);
   });
 });

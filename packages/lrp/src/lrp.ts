@@ -104,6 +104,14 @@ function resolveRules(
         if (AttribError.isInstance(error)) throw error;
         throw new PluginError('composite', 'select', node.name, error);
       }
+      if (rule !== undefined && (typeof rule !== 'object' || typeof rule.backward !== 'function')) {
+        throw invalidArgument(
+          'lrp',
+          'composite',
+          `a rule ({ name, backward }) or undefined for node '${node.name}'`,
+          rule,
+        );
+      }
       return [
         node.name,
         ledger.instrument(
