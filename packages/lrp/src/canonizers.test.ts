@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GraphBuilder, PluginError, loadModel, type Graph } from '@attrib/core';
 import {
   describeWithBackends,
@@ -37,6 +39,20 @@ describeWithBackends('canonizers', ['cpu'], () => {
     // dispose frees exactly what the canonizer made.
     await expectNoLeaks(() => canonize(graph, [mergeBatchNorm()]).dispose());
   });
+
+  for (const id of ['cnn_bn_pub', 'resblock_pub']) {
+    const file = join(__dirname, '..', '..', '..', '..', 'shared', 'conformance', 'models', `${id}.json`);
+    (existsSync(file) ? it : it.skip)(`resnetCanonizers keep ${id}'s logits (1e-5) and its graph`, () => {
+      const graph = loadModel(JSON.parse(readFileSync(file, 'utf8')));
+      const before = snapshot(graph);
+      const x = randomTensor([3, 8, 8, 3], 9);
+      const canonized = canonize(graph, resnetCanonizers());
+      expect(canonized.graph.nodes.filter((n) => n.module.kind === 'batchnorm')).toHaveLength(0);
+      expectTensorsClose(canonized.graph.run(x), graph.run(x), { atol: 1e-5, rtol: 1e-5 });
+      canonized.dispose();
+      expect(snapshot(graph)).toEqual(before);
+    });
+  }
 
   it('merges into a layer without bias, and skips a BatchNorm whose layer has other readers', () => {
     const spec = tinyModels.cnn();
