@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, invalidArgument, shapeMismatch, yieldToEventLoop, type Graph } from '@attrib/core';
 import { checkInput } from './approximation-input.js';
-import { accumulate, repeatTarget, stepChunks } from './approximation-path.js';
+import { accumulate, repeatTarget, stepChunks, sumSteps } from './approximation-path.js';
 import { normalTensor, seededRandom, uniformTensor, type SeededRandom } from './random.js';
 import type { AttributionResult, BatchingOptions, TargetOptions } from './types.js';
 
@@ -95,7 +95,7 @@ export async function gradientShap(
         tf.dispose([result.output, result.objective]);
         const [gradient] = result.inputGradients;
         const part = tf.tidy(() =>
-          tf.sum(tf.reshape(tf.mul(gradient, stacked.difference), [end - start, ...input.shape]), 0),
+          sumSteps(tf.mul(gradient, stacked.difference), new Array<number>(end - start).fill(1), batch),
         );
         gradient.dispose();
         total = accumulate(total, part);

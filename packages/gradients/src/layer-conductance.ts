@@ -20,10 +20,10 @@ export interface LayerConductanceOptions<L extends LayerSelection>
 }
 
 /** The last step of a chunk, kept so the next chunk can difference across the boundary. */
-interface Carry {
+type Carry = {
   gradient: tf.Tensor;
   activation: tf.Tensor;
-}
+};
 
 /**
  * LayerConductance (Dhamdhere et al.), as Captum computes it: the input-space path is evaluated at
@@ -62,20 +62,26 @@ export async function layerConductance<L extends LayerSelection>(
         try {
           for (const l of layers) {
             const previous = carries.get(l.key);
-            const stepShape = [end - start, batch, ...result.activations.get(l.key)!.shape.slice(1)];
-            const [sum, carry] = tf.tidy(() => {
-              let grads = tf.reshape(result.tensorGradients.get(l.key)!, stepShape);
-              let acts = tf.reshape(result.activations.get(l.key)!, stepShape);
+            const unitShape = result.activations.get(l.key)!.shape.slice(1);
+            const [sum, carry] = tf.tidy((): [tf.Tensor | undefined, Carry] => {
+              // Steps as rows of [steps, N·F]: slicing and summing over leading rows stays contiguous.
+              let grads = tf.reshape(result.tensorGradients.get(l.key)!, [end - start, -1]);
+              let acts = tf.reshape(result.activations.get(l.key)!, [end - start, -1]);
               if (previous) {
-                grads = tf.concat([tf.expandDims(previous.gradient, 0), grads], 0);
-                acts = tf.concat([tf.expandDims(previous.activation, 0), acts], 0);
+                grads = tf.concat([previous.gradient, grads], 0);
+                acts = tf.concat([previous.activation, acts], 0);
               }
               const steps = grads.shape[0];
-              const last = (t: tf.Tensor) => tf.squeeze(tf.slice(t, [steps - 1], [1]), [0]);
+              const last = (t: tf.Tensor) => tf.slice(t, [steps - 1, 0], [1, -1]);
               const next: Carry = { gradient: last(grads), activation: last(acts) };
-              if (steps < 2) return [undefined, next] as const;
-              const differences = tf.sub(tf.slice(acts, [1], [steps - 1]), tf.slice(acts, [0], [steps - 1]));
-              return [tf.sum(tf.mul(tf.slice(grads, [0], [steps - 1]), differences), 0), next] as const;
+              if (steps < 2) return [undefined, next];
+              const differences = tf.sub(
+                tf.slice(acts, [1, 0], [steps - 1, -1]),
+                tf.slice(acts, [0, 0], [steps - 1, -1]),
+              );
+              const products = tf.mul(tf.slice(grads, [0, 0], [steps - 1, -1]), differences);
+              const summed = tf.matMul(tf.ones([1, steps - 1]), products);
+              return [tf.reshape(summed, [batch, ...unitShape]), next];
             });
             if (previous) tf.dispose([previous.gradient, previous.activation]);
             carries.set(l.key, carry);
