@@ -4,17 +4,32 @@ import type { ForwardHook, Graph } from '@attrib/core';
 /**
  * Everything upstream of an ablated tensor is the same under every mask, so it is computed once on
  * the evaluation inputs and replayed: `around` hooks hand each such node its precomputed value
- * (tiled to the copies only where a recomputed node reads it) instead of running it. Only the nodes
- * downstream of the ablation run on the tiled batch.
+ * (repeated for the copies where a recomputed node reads it) instead of running it. Only the nodes
+ * downstream of the ablation run on the repeated batch.
  */
 export interface LayerPrefix {
-  /** Hooks for a forward pass over `copies` tiled copies of the inputs; inputs for that pass. */
+  /** Hooks and inputs for a forward pass over `copies` copies of the inputs, one after another. */
   forCopies(copies: number): { hooks: ForwardHook[]; inputs: tf.Tensor[] };
   dispose(): void;
 }
 
+interface HostValue {
+  readonly data: Float32Array;
+  readonly shape: number[];
+}
+
+/**
+ * `copies` copies of a batch one after another, [copies·N, ...], built on the host: a memcpy per
+ * copy, where tf.tile (wasm) and broadcasting adds (cpu) are much slower at these sizes.
+ */
+function repeatBatch(value: HostValue, copies: number): tf.Tensor {
+  const data = new Float32Array(value.data.length * copies);
+  for (let c = 0; c < copies; c++) data.set(value.data, c * value.data.length);
+  return tf.tensor(data, [copies * value.shape[0], ...value.shape.slice(1)]);
+}
+
 export function layerPrefix(model: Graph, inputs: tf.Tensor, layer: string, at: 'output' | 'input', fn: string): LayerPrefix {
-  // Nodes that must run on the tiled batch: those downstream of the ablated tensor, and the layer
+  // Nodes that must run on the repeated batch: those downstream of the ablated tensor, and the layer
   // itself when its input is ablated (other readers of that input see it intact).
   const changed = new Set<string>([layer]);
   const recomputed = new Set<string>(at === 'input' ? [layer] : []);
@@ -26,35 +41,27 @@ export function layerPrefix(model: Graph, inputs: tf.Tensor, layer: string, at: 
   }
   const readByRecomputed = new Set(model.nodes.filter((n) => recomputed.has(n.name)).flatMap((n) => n.inputs));
   if (at === 'output') readByRecomputed.add(layer);
-  const values = tf.tidy(() => {
+  const device = tf.tidy(() => {
     const result = model.forward(inputs, { fn });
     const kept: Record<string, tf.Tensor> = {};
     for (const node of model.nodes) if (!recomputed.has(node.name)) kept[node.name] = result.values.get(node.name)!;
     return kept;
   });
-  const graphInputs = model.inputs.map((i) => i.name);
+  const host = new Map<string, HostValue>();
+  for (const [name, value] of Object.entries(device)) {
+    if (readByRecomputed.has(name)) host.set(name, { data: Float32Array.from(value.dataSync()), shape: value.shape });
+  }
+  const inputName = model.inputs[0].name;
+  const hostInput = readByRecomputed.has(inputName) ? { data: Float32Array.from(inputs.dataSync()), shape: inputs.shape } : undefined;
   return {
     forCopies(copies) {
-      const tile = (t: tf.Tensor) => repeatBatch(t, copies);
-      const hooks: ForwardHook[] = Object.entries(values).map(([name, value]) => ({
+      const hooks: ForwardHook[] = Object.entries(device).map(([name, value]) => ({
         name: 'ablation prefix',
         node: name,
-        around: () => (readByRecomputed.has(name) ? tile(value) : tf.clone(value)),
+        around: () => (host.has(name) ? repeatBatch(host.get(name)!, copies) : tf.clone(value)),
       }));
-      const needsTiledInput = graphInputs.some((name) => readByRecomputed.has(name));
-      return { hooks, inputs: [needsTiledInput ? tile(inputs) : tf.clone(inputs)] };
+      return { hooks, inputs: [hostInput ? repeatBatch(hostInput, copies) : tf.clone(inputs)] };
     },
-    dispose: () => tf.dispose(Object.values(values)),
+    dispose: () => tf.dispose(Object.values(device)),
   };
-}
-
-/**
- * `copies` copies of a batch one after another, [copies·N, ...]. A broadcasting add rather than
- * tf.tile, whose wasm kernel is two orders of magnitude slower at these sizes.
- */
-export function repeatBatch(t: tf.Tensor, copies: number): tf.Tensor {
-  return tf.tidy(() => {
-    const ones = tf.zeros([copies, ...t.shape.map(() => 1)]);
-    return tf.reshape(tf.add(tf.expandDims(t, 0), ones), [copies * t.shape[0], ...t.shape.slice(1)]);
-  });
 }

@@ -189,12 +189,15 @@ function evaluateMasks(
   const rows = labels.length;
   const units = layer.unitShape.reduce((a, b) => a * b, 1);
   const copies = masks.length;
-  const keepData = new Float32Array(copies * units);
-  masks.forEach((mask, m) => keepData.set(keepOf(mask), m * units));
+  // Each mask repeated over the rows of its copy: [copies·rows, ...unit], built on the host.
+  const keepData = new Float32Array(copies * rows * units);
+  masks.forEach((mask, m) => {
+    const keep = keepOf(mask);
+    for (let e = 0; e < rows; e++) keepData.set(keep, (m * rows + e) * units);
+  });
   const logits = tf.tidy(() => {
     const { hooks, inputs } = prefix.forCopies(copies);
-    // Each mask repeated over the rows of its copy: [copies·rows, ...unit].
-    const keep = tf.reshape(tf.mul(tf.tensor3d(keepData, [copies, 1, units]), tf.ones([1, rows, 1])), [copies * rows, ...layer.unitShape]);
+    const keep = tf.tensor(keepData, [copies * rows, ...layer.unitShape]);
     const hook = knockoutHook({ node: layer.layer, at: layer.at, keep, replacement: layer.replacement, name: 'neuronAblationCurves' });
     return tf.reshape(model.forward(inputs, { hooks: [...hooks, hook], fn: FN }).output, [copies * rows, -1]);
   });
