@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, loadModel } from '@attrib/core';
+import { InvalidArgumentError, ShapeMismatchError, loadModel } from '@attrib/core';
 import { saliency } from '@attrib/gradients';
 import { describeWithBackends, expectNoLeaks, randomTensor, tinyModels } from '@attrib/test-utils';
 import { sensitivityMax } from './sensitivity.js';
@@ -43,6 +43,11 @@ describeWithBackends('sensitivityMax', ['cpu'], () => {
     await expect(sensitivityMax(undefined as never, x)).rejects.toThrow(InvalidArgumentError);
     await expect(sensitivityMax(() => tf.clone(x), x, { perturbRadius: -1 })).rejects.toThrow(/perturbRadius/);
     await expect(sensitivityMax(() => tf.clone(x), x, { normOrd: 'l1' as never })).rejects.toThrow(/normOrd/);
+    let calls = 0;
+    const shrinking = () => (calls++ === 0 ? tf.clone(x) : tf.zeros([1, 1]));
+    const before = tf.memory().numTensors;
+    await expect(sensitivityMax(shrinking, x)).rejects.toThrow(ShapeMismatchError);
+    expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
 });

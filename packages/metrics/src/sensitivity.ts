@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, chunkRanges, invalidArgument, yieldToEventLoop, type ProgressCallback } from '@attrib/core';
+import { assertFinite, chunkRanges, invalidArgument, shapeMismatch, yieldToEventLoop, type ProgressCallback } from '@attrib/core';
 import { numberInRange, positiveInteger } from './checks.js';
 import { repeatInterleave } from './infidelity.js';
 
@@ -60,14 +60,19 @@ export async function sensitivityMax(explain: ExplanationFunction, inputs: tf.Te
       } finally {
         perturbed.dispose();
       }
-      const relative = tf.tidy(() => {
-        const which = tf.tensor1d(rowSamples, 'int32');
-        const change = tf.sub(tf.reshape(explanation, [end - start, -1]), tf.gather(originalFlat, which));
-        return tf.div(norm(change), tf.gather(originalNorm, which));
-      });
-      explanation.dispose();
-      const data = relative.dataSync();
-      relative.dispose();
+      let data: Float32Array;
+      try {
+        data = tf.tidy(() => {
+          if (explanation.size !== (end - start) * originalFlat.shape[1]!) {
+            throw shapeMismatch(fn, 'explain(...)', `[${end - start}, ...] with the original explanation's size per row`, explanation.shape);
+          }
+          const which = tf.tensor1d(rowSamples, 'int32');
+          const change = tf.sub(tf.reshape(explanation, [end - start, -1]), tf.gather(originalFlat, which));
+          return tf.div(norm(change), tf.gather(originalNorm, which)).dataSync() as Float32Array;
+        });
+      } finally {
+        explanation.dispose();
+      }
       rowSamples.forEach((sample, r) => (best[sample] = Math.max(best[sample], data[r])));
       options.onProgress?.({ done: index + 1, total: chunks.length, stage: 'perturbations' });
       if (index + 1 < chunks.length) await yieldToEventLoop();
