@@ -9,7 +9,8 @@ export function rankUnits(scores: ArrayLike<number>): number[] {
 }
 
 /**
- * Every mask of an ablation curve, k-major: for each k, top-k, bottom-k, then random-k for each seed.
+ * Every mask of an ablation curve, k-major: for each k, top-k, bottom-k, then random-k for each seed
+ * (so mask `k·(2 + seeds) + j` is curve j at the k-th k; the summaries rely on this layout).
  * Random-k for one seed takes the first k of one permutation, so its sets are nested as k grows.
  */
 export function ablationMasks(ranking: readonly number[], ks: readonly number[], seeds: readonly number[]): MaskKind[] {

@@ -127,34 +127,31 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
     const permutations = permutationsFor(units, seeds);
     const rows = labels.length;
     const perEval = options.perturbationsPerEval ?? Math.max(1, Math.floor(8192 / rows));
-    // metric sums per mask: [mask][on/off][metric]
-    const sums = masks.map(() => [new Float64Array(3), new Float64Array(3)]);
+    // Metric sums per mask: [mask][on/off][metric], flat.
+    const sums = new Float64Array(masks.length * 6);
     const chunks = chunkRanges(masks.length, perEval, FN, 'perturbationsPerEval');
     prefix = layerPrefix(model, evalInputs, options.layer, at, FN);
     for (const [index, [start, end]] of chunks.entries()) {
-      const metrics = evaluateMasks(model, prefix!, labels, masks.slice(start, end), (mask) => keepVector(mask, ranking, permutations), {
+      const chunkSums = evaluateMasks(model, prefix, labels, onLabels.length, masks.slice(start, end), (mask) => keepVector(mask, ranking, permutations), {
         layer: options.layer,
         at,
         unitShape,
         replacement,
       });
-      for (let m = 0; m < end - start; m++) {
-        for (let e = 0; e < rows; e++) {
-          const side = e < onLabels.length ? 0 : 1;
-          for (let j = 0; j < 3; j++) sums[start + m][side][j] += metrics[(m * rows + e) * 3 + j];
-        }
-      }
+      sums.set(chunkSums, start * 6);
       options.onProgress?.({ done: end, total: masks.length, stage: 'ablation' });
       if (index + 1 < chunks.length) await yieldToEventLoop();
     }
 
     const fractions = ks.map((k) => k / units);
+    // Masks are k-major: top, bottom, then one per seed (see ablationMasks).
+    const perK = 2 + seeds.length;
     const summarise = (side: 0 | 1, count: number) =>
       Object.fromEntries(
         ablationMetrics.map((metric, j) => {
-          const curve = (pick: (mask: MaskKind) => boolean) => masks.flatMap((mask, m) => (pick(mask) ? [sums[m][side][j] / count] : []));
-          const perSeed = seeds.map((seed) => curve((mask) => mask.kind === 'random' && mask.seed === seed));
-          return [metric, summariseCurves(fractions, curve((mask) => mask.kind === 'top'), curve((mask) => mask.kind === 'bottom'), perSeed)];
+          const curve = (offset: number) => ks.map((_, k) => sums[((k * perK + offset) * 2 + side) * 3 + j] / count);
+          const perSeed = seeds.map((_, s) => curve(2 + s));
+          return [metric, summariseCurves(fractions, curve(0), curve(1), perSeed)];
         }),
       ) as Record<AblationMetric, CurveSet>;
     return {
@@ -175,17 +172,19 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
 }
 
 /**
- * One forward pass over `masks.length` copies of the inputs, copy m ablated by mask m. Returns, per
- * row (mask-major), [correct, target logit, target probability], computed on the host from the logits.
+ * One forward pass over `masks.length` copies of the inputs, copy m ablated by mask m. Returns per
+ * mask the sums over the first `onCount` rows and over the rest of [correct, target logit, target
+ * probability] (flat [mask][side][metric]), computed on the host from the logits.
  */
 function evaluateMasks(
   model: Graph,
   prefix: LayerPrefix,
   labels: Int32Array,
+  onCount: number,
   masks: readonly MaskKind[],
   keepOf: (mask: MaskKind) => Float32Array,
   layer: { layer: string; at: 'output' | 'input'; unitShape: number[]; replacement: tf.Tensor | number },
-): Float32Array {
+): Float64Array {
   const rows = labels.length;
   const units = layer.unitShape.reduce((a, b) => a * b, 1);
   const copies = masks.length;
@@ -204,23 +203,25 @@ function evaluateMasks(
   const data = logits.dataSync();
   const classes = logits.shape[1]!;
   logits.dispose();
-  const result = new Float32Array(copies * rows * 3);
+  const sums = new Float64Array(copies * 6);
   for (let r = 0; r < copies * rows; r++) {
-    const row = data.subarray(r * classes, (r + 1) * classes);
-    const label = labels[r % rows];
+    const base = r * classes;
+    const e = r % rows;
+    const label = labels[e];
     let best = 0;
     let max = -Infinity;
     for (let c = 0; c < classes; c++) {
-      if (row[c] > max) {
-        max = row[c];
+      if (data[base + c] > max) {
+        max = data[base + c];
         best = c;
       }
     }
     let total = 0;
-    for (let c = 0; c < classes; c++) total += Math.exp(row[c] - max);
-    result[r * 3] = best === label ? 1 : 0;
-    result[r * 3 + 1] = row[label];
-    result[r * 3 + 2] = Math.exp(row[label] - max) / total;
+    for (let c = 0; c < classes; c++) total += Math.exp(data[base + c] - max);
+    const at = (Math.floor(r / rows) * 2 + (e < onCount ? 0 : 1)) * 3;
+    sums[at] += best === label ? 1 : 0;
+    sums[at + 1] += data[base + label];
+    sums[at + 2] += Math.exp(data[base + label] - max) / total;
   }
-  return result;
+  return sums;
 }
