@@ -1,6 +1,7 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs-core';
+import { AttribError } from '@attrib/core';
 import { neuronImportanceReport, type BuiltinScorer, type NeuronImportanceReport } from '@attrib/metrics';
 import { trainTower3 } from '@attrib/toy-models';
 import { BACKENDS, useBackend, type BackendName } from '../backend.js';
@@ -19,7 +20,7 @@ const CLASS_NAMES = ['negative', 'positive'];
 
 const integerAtLeast = (minimum: number) => (name: string) => (value: string) => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < minimum) throw new Error(`--${name} must be an integer ≥ ${minimum}, got '${value}'`);
+  if (!Number.isInteger(parsed) || parsed < minimum) throw new InvalidArgumentError(`--${name} must be an integer ≥ ${minimum}.`);
   return parsed;
 };
 const nonNegativeInteger = integerAtLeast(0);
@@ -77,7 +78,8 @@ export function register(program: Command): void {
       );
       // A bar only for a person watching: never in pipes, logs or --json output.
       const bar = process.stdout.isTTY && !flags.json ? new cliProgress.SingleBar({ format: 'evaluating [{bar}] {value}/{total}  {stage}' }, cliProgress.Presets.shades_classic) : undefined;
-      let report: NeuronImportanceReport;
+      let report: NeuronImportanceReport | undefined;
+      let failure: string | undefined;
       try {
         bar?.start(CLASS_NAMES.length * METHODS.length, 0, { stage: '' });
         report = await neuronImportanceReport(toy.model, flags.layer, clusters, {
@@ -87,11 +89,19 @@ export function register(program: Command): void {
           splitSeed: flags.seed,
           onProgress: (p) => bar?.update(p.done, { stage: p.stage ?? '' }),
         });
+      } catch (error) {
+        // Typed errors carry a message written for people (which argument, what was expected).
+        if (!AttribError.isInstance(error)) throw error;
+        failure = error.message;
       } finally {
         bar?.stop();
         tf.dispose(Object.values(clusters).map((c) => c.inputs));
         toy.dispose();
       }
-      console.log(flags.json ? JSON.stringify(report, null, 2) : formatEvaluation(report));
+      if (failure !== undefined) {
+        console.error(`attrib evaluate: ${failure}`);
+        process.exitCode = 1;
+      }
+      if (report) console.log(flags.json ? JSON.stringify(report, null, 2) : formatEvaluation(report));
     });
 }
