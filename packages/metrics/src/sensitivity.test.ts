@@ -38,6 +38,35 @@ describeWithBackends('sensitivityMax', ['cpu'], () => {
     x.dispose();
   });
 
+  it.each(['fro', 'inf'] as const)('equals the literal max over the perturbed inputs it explained (norm %s)', async (normOrd) => {
+    const model = loadModel(tinyModels.mlp());
+    const x = randomTensor([2, 3], 43);
+    const explain = async (inputs: tf.Tensor) => (await saliency(model, inputs, { target: 1, abs: false })).attributions;
+    const seen: Array<{ rows: number[][]; samples: number[]; explanation: number[][] }> = [];
+    const { sensitivity } = await sensitivityMax(
+      async (inputs, { sampleIndex }) => {
+        const explanation = await explain(inputs);
+        seen.push({ rows: inputs.arraySync() as number[][], samples: Array.from(sampleIndex), explanation: explanation.arraySync() as number[][] });
+        return explanation;
+      },
+      x,
+      { nPerturbSamples: 4, perturbRadius: 0.5, normOrd, perturbationsPerEval: 3, seed: 9 },
+    );
+    const norm = (v: number[]) => (normOrd === 'fro' ? Math.sqrt(v.reduce((s, e) => s + e * e, 0)) : Math.max(...v.map(Math.abs)));
+    const [original, ...perturbed] = seen;
+    const expected = [-Infinity, -Infinity];
+    for (const chunk of perturbed) {
+      chunk.samples.forEach((i, r) => {
+        const base = original.explanation[i];
+        expect(norm(chunk.rows[r].map((v, j) => v - original.rows[i][j]))).toBeLessThanOrEqual((normOrd === 'fro' ? Math.sqrt(3) : 1) * 0.5 + 1e-6);
+        const value = norm(chunk.explanation[r].map((v, j) => v - base[j])) / (norm(base) || 1);
+        expected[i] = Math.max(expected[i], value);
+      });
+    }
+    sensitivity.arraySync().forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+    tf.dispose([x, sensitivity]);
+  });
+
   it('rejects bad options', async () => {
     const x = randomTensor([1, 2], 1);
     await expect(sensitivityMax(undefined as never, x)).rejects.toThrow(InvalidArgumentError);
