@@ -116,6 +116,39 @@ describeWithBackends('integratedGradients', ['cpu'], () => {
     expect(progress).toEqual([2, 4, 6, 8, 10]);
   });
 
+  it('every target form equals per-sample runs; a row-wise function target works on the stacked path', async () => {
+    const single = (i: number, target: number | ((o: tf.Tensor) => tf.Tensor)) =>
+      integratedGradients(model, tf.slice(x, [i], [1]), {
+        target,
+        baselines: tf.slice(b, [i], [1]),
+        nSteps: 5,
+      });
+    const expected = tf.concat(
+      await Promise.all(targets.map(async (t, i) => (await single(i, t)).attributions)),
+      0,
+    );
+    for (const target of [targets, Int32Array.from(targets), tf.tensor1d(targets, 'int32')]) {
+      const { attributions } = await integratedGradients(model, x, {
+        target,
+        baselines: b,
+        nSteps: 5,
+        internalBatchSize: 6,
+      });
+      expectTensorsClose(attributions, expected, { atol: 1e-6 });
+    }
+    const topLogit = (o: tf.Tensor) => tf.max(o, 1);
+    const perSample = tf.concat(
+      await Promise.all([0, 1, 2].map(async (i) => (await single(i, topLogit)).attributions)),
+      0,
+    );
+    const { attributions } = await integratedGradients(model, x, {
+      target: topLogit,
+      baselines: b,
+      nSteps: 5,
+    });
+    expectTensorsClose(attributions, perSample, { atol: 1e-6 });
+  });
+
   it('accepts baselines as a number, one sample or the whole batch', async () => {
     const asNumber = await integratedGradients(model, x, { target: targets, baselines: 0.1, nSteps: 4 });
     const asSample = await integratedGradients(model, x, {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, type Graph } from '@attrib/core';
+import type { Graph } from '@attrib/core';
 import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
+import { layerGradients } from './layer-gradient-probes.js';
 import { perLayer, resolveLayers } from './layer-selection.js';
 import type {
   LayerAttributionResult,
@@ -26,7 +27,7 @@ export async function internalInfluence<L extends LayerSelection>(
 ): Promise<LayerAttributionResult<L>> {
   const fn = 'internalInfluence';
   const input = checkInput(model, inputs, fn);
-  const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);
+  const layers = resolveLayers(model, options?.layer, options?.attributeToLayerInput, fn);
   const method = resolveMethod(options.method, fn);
   const nSteps = options.nSteps ?? 50;
   checkSteps(nSteps, method, fn);
@@ -46,24 +47,18 @@ export async function internalInfluence<L extends LayerSelection>(
         onProgress: options.onProgress,
       },
       ({ start, end, points, target }) => {
-        const result = gradients(model, points, { target, tensors: layers.map((l) => l.ref), fn });
+        const result = layerGradients(model, points, layers, target, fn);
         try {
           for (const l of layers)
             totals.set(
               l.key,
               accumulate(
                 totals.get(l.key),
-                sumSteps(result.tensorGradients.get(l.key)!, stepSizes.slice(start, end), batch),
+                sumSteps(result.gradients.get(l.key)!, stepSizes.slice(start, end), batch),
               ),
             );
         } finally {
-          tf.dispose([
-            result.output,
-            result.objective,
-            ...result.inputGradients,
-            ...result.tensorGradients.values(),
-            ...result.activations.values(),
-          ]);
+          tf.dispose([...result.gradients.values(), ...result.activations.values()]);
         }
       },
     );

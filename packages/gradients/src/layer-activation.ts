@@ -14,7 +14,7 @@ export async function layerActivation<L extends LayerSelection>(
 ): Promise<LayerAttributionResult<L>> {
   const fn = 'layerActivation';
   const input = checkInput(model, inputs, fn);
-  const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);
+  const layers = resolveLayers(model, options?.layer, options?.attributeToLayerInput, fn);
   const kept = tf.tidy(() => {
     const { values } = model.forward(input, { fn });
     return layers.map((l) => tf.clone(values.get(l.value)!));

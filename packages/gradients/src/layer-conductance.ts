@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, type Graph } from '@attrib/core';
+import type { Graph } from '@attrib/core';
 import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
 import { convergenceDelta } from './integrated-gradients-delta.js';
+import { layerGradients } from './layer-gradient-probes.js';
 import { perLayer, resolveLayers } from './layer-selection.js';
 import type {
   LayerAttributionResult,
@@ -37,7 +38,7 @@ export async function layerConductance<L extends LayerSelection>(
 ): Promise<LayerAttributionResult<L>> {
   const fn = 'layerConductance';
   const input = checkInput(model, inputs, fn);
-  const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);
+  const layers = resolveLayers(model, options?.layer, options?.attributeToLayerInput, fn);
   const method = resolveMethod(options.method, fn);
   const nSteps = options.nSteps ?? 50;
   checkSteps(nSteps, method, fn);
@@ -58,14 +59,14 @@ export async function layerConductance<L extends LayerSelection>(
         onProgress: options.onProgress,
       },
       ({ start, end, points, target }) => {
-        const result = gradients(model, points, { target, tensors: layers.map((l) => l.ref), fn });
+        const result = layerGradients(model, points, layers, target, fn);
         try {
           for (const l of layers) {
             const previous = carries.get(l.key);
             const unitShape = result.activations.get(l.key)!.shape.slice(1);
             const [sum, carry] = tf.tidy((): [tf.Tensor | undefined, Carry] => {
               // Steps as rows of [steps, N·F]: slicing and summing over leading rows stays contiguous.
-              let grads = tf.reshape(result.tensorGradients.get(l.key)!, [end - start, -1]);
+              let grads = tf.reshape(result.gradients.get(l.key)!, [end - start, -1]);
               let acts = tf.reshape(result.activations.get(l.key)!, [end - start, -1]);
               if (previous) {
                 grads = tf.concat([previous.gradient, grads], 0);
@@ -88,13 +89,7 @@ export async function layerConductance<L extends LayerSelection>(
             if (sum) totals.set(l.key, accumulate(totals.get(l.key), sum));
           }
         } finally {
-          tf.dispose([
-            result.output,
-            result.objective,
-            ...result.inputGradients,
-            ...result.tensorGradients.values(),
-            ...result.activations.values(),
-          ]);
+          tf.dispose([...result.gradients.values(), ...result.activations.values()]);
         }
       },
     );

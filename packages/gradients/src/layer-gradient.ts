@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, type Graph } from '@attrib/core';
+import type { Graph } from '@attrib/core';
 import { checkInput } from './approximation-input.js';
+import { layerGradients } from './layer-gradient-probes.js';
 import { perLayer, resolveLayers } from './layer-selection.js';
 import type {
   LayerAttributionResult,
@@ -38,22 +39,16 @@ function layerGradientPass<L extends LayerSelection>(
   times: boolean,
 ): LayerAttributionResult<L> {
   const input = checkInput(model, inputs, fn);
-  const layers = resolveLayers(model, options?.layer, options.attributeToLayerInput, fn);
-  const result = gradients(model, input, { target: options.target, tensors: layers.map((l) => l.ref), fn });
+  const layers = resolveLayers(model, options?.layer, options?.attributeToLayerInput, fn);
+  const result = layerGradients(model, input, layers, options.target, fn);
   try {
     return {
       attributions: perLayer(options.layer, layers, (l) => {
-        const gradient = result.tensorGradients.get(l.key)!;
+        const gradient = result.gradients.get(l.key)!;
         return times ? tf.mul(gradient, result.activations.get(l.key)!) : tf.clone(gradient);
       }),
     };
   } finally {
-    tf.dispose([
-      result.output,
-      result.objective,
-      ...result.inputGradients,
-      ...result.tensorGradients.values(),
-      ...result.activations.values(),
-    ]);
+    tf.dispose([...result.gradients.values(), ...result.activations.values()]);
   }
 }

@@ -14,6 +14,7 @@ import { internalInfluence } from './internal-influence.js';
 import { layerConductance } from './layer-conductance.js';
 import { layerIntegratedGradients } from './layer-integrated-gradients.js';
 import { approximation } from './approximation.js';
+import { saliency } from './saliency.js';
 
 describeWithBackends('layer methods', ['cpu'], () => {
   const cnn = loadModel(tinyModels.cnn());
@@ -48,6 +49,24 @@ describeWithBackends('layer methods', ['cpu'], () => {
     expectTensorsClose(attributions, finiteDifferenceGradient(f, activation), { atol: 2e-3, rtol: 2e-2 });
     const gxa = await layerGradientXActivation(mlp, xm, { layer: 'fc1', target: 1 });
     expectTensorsClose(gxa.attributions, tf.mul(attributions, activation), { atol: 1e-6 });
+  });
+
+  it("a layer's input gradient is that of all its readers: at a graph input read twice it is the saliency", async () => {
+    const residual = loadModel(tinyModels.residual());
+    const xr = randomTensor([3, 4], 44);
+    const { attributions } = await layerGradient(residual, xr, {
+      layer: 'fc1',
+      attributeToLayerInput: true,
+      target: 1,
+    });
+    const plain = await saliency(residual, xr, { target: 1, abs: false });
+    expectTensorsClose(attributions, plain.attributions, { atol: 1e-6 });
+    const both = await layerGradient(residual, xr, {
+      layer: ['add', 'fc1'],
+      attributeToLayerInput: true,
+      target: 1,
+    });
+    expectTensorsClose(both.attributions.fc1, plain.attributions, { atol: 1e-6 });
   });
 
   it('internalInfluence is Σ s_k · layerGradient at the input-space path points', async () => {

@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  gradients,
-  invalidArgument,
-  selectNeuron,
-  tensorRefKey,
-  type GradientResult,
-  type Graph,
-} from '@attrib/core';
+import { gradients, invalidArgument, selectNeuron, tensorRefKey, type Graph } from '@attrib/core';
 import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
+import { layerGradients } from './layer-gradient-probes.js';
 import { neuronTarget, type NeuronAttributionOptions } from './neuron-gradient-objective.js';
 import type { AttributionResult, TargetOptions } from './types.js';
 
@@ -56,18 +50,18 @@ export async function neuronConductance(
         onProgress: options.onProgress,
       },
       ({ start, end, points, target }) => {
-        const results: GradientResult[] = [];
+        // The target's gradient at the neuron first: it validates the target before any input-gradient pass.
+        const layer = {
+          layer: options.layer,
+          ref: neuron.ref,
+          key: tensorRefKey(neuron.ref),
+          value: neuron.value,
+        };
+        const outward = layerGradients(model, points, [layer], target, fn);
         try {
           const inward = gradients(model, points, { objective: neuron.objective, fn });
-          results.push(inward);
-          const outward = gradients(model, points, { target, tensors: [neuron.ref], fn });
-          results.push(outward);
           const weighted = tf.tidy(() => {
-            const throughNeuron = selectNeuron(
-              outward.tensorGradients.get(tensorRefKey(neuron.ref))!,
-              options.neuron,
-              fn,
-            );
+            const throughNeuron = selectNeuron(outward.gradients.get(layer.key)!, options.neuron, fn);
             const [gradient] = inward.inputGradients;
             const scale = tf.reshape(throughNeuron, [
               gradient.shape[0],
@@ -75,17 +69,10 @@ export async function neuronConductance(
             ]);
             return sumSteps(tf.mul(gradient, scale), stepSizes.slice(start, end), batch);
           });
+          tf.dispose([inward.output, inward.objective, ...inward.inputGradients]);
           total = accumulate(total, weighted);
         } finally {
-          for (const result of results) {
-            tf.dispose([
-              result.output,
-              result.objective,
-              ...result.inputGradients,
-              ...result.tensorGradients.values(),
-              ...result.activations.values(),
-            ]);
-          }
+          tf.dispose([...outward.gradients.values(), ...outward.activations.values()]);
         }
       },
     );
