@@ -32,7 +32,9 @@ describeWithBackends('classSummaries', ['cpu'], () => {
     const b = tf.slice(x, 3, 7);
     const shardA = classSummaries([4]).update(a, labels.slice(0, 3));
     const shardB = classSummaries([4]).update(b, labels.slice(3));
-    const viaJson = JSON.parse(JSON.stringify(shardB.state(), (_, v) => (v instanceof Float64Array ? Array.from(v) : v)));
+    const viaJson = JSON.parse(
+      JSON.stringify(shardB.state(), (_, v) => (v instanceof Float64Array ? Array.from(v) : v)),
+    );
     const merged = classSummaries([4], shardA.state()).merge(viaJson);
     for (const label of whole.classes()) {
       for (const key of ['mean', 'variance', 'min', 'max'] as const) {

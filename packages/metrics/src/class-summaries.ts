@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, shapeMismatch, streamingStats, type StreamingStats, type StreamingStatsState } from '@attrib/core';
+import {
+  invalidArgument,
+  shapeMismatch,
+  streamingStats,
+  type StreamingStats,
+  type StreamingStatsState,
+} from '@attrib/core';
 
 /** Serialisable state of per-class summaries: one streaming-statistics state per class label. */
 export interface ClassSummariesState {
@@ -29,7 +35,8 @@ const FN = 'classSummaries';
 
 export function classSummaries(shape: readonly number[], from?: ClassSummariesState): ClassSummaries {
   const perClass = new Map<number, StreamingStats>();
-  for (const [label, state] of Object.entries(from?.classes ?? {})) perClass.set(Number(label), streamingStats(shape, state));
+  for (const [label, state] of Object.entries(from?.classes ?? {}))
+    perClass.set(Number(label), streamingStats(shape, state));
   const size = shape.reduce((a, b) => a * b, 1);
   const statsOf = (label: number) => {
     if (!perClass.has(label)) perClass.set(label, streamingStats(shape));
@@ -39,14 +46,17 @@ export function classSummaries(shape: readonly number[], from?: ClassSummariesSt
     shape,
     update(batch, labels) {
       if (!(batch instanceof tf.Tensor)) throw invalidArgument(`${FN}.update`, 'batch', 'a tensor', batch);
-      if (batch.shape.slice(1).join() !== shape.join()) throw shapeMismatch(`${FN}.update`, 'batch', `[B, ${shape.join(', ')}]`, batch.shape);
+      if (batch.shape.slice(1).join() !== shape.join())
+        throw shapeMismatch(`${FN}.update`, 'batch', `[B, ${shape.join(', ')}]`, batch.shape);
       const rows = batch.shape[0];
-      if (!labels || labels.length !== rows) throw invalidArgument(`${FN}.update`, 'labels', `one integer label per row (${rows})`, labels);
+      if (!labels || labels.length !== rows)
+        throw invalidArgument(`${FN}.update`, 'labels', `one integer label per row (${rows})`, labels);
       const data = batch.dataSync();
       const byLabel = new Map<number, number[]>();
       for (let r = 0; r < rows; r++) {
         const label = labels[r];
-        if (!Number.isInteger(label)) throw invalidArgument(`${FN}.update`, 'labels', 'integer labels', label);
+        if (!Number.isInteger(label))
+          throw invalidArgument(`${FN}.update`, 'labels', 'integer labels', label);
         if (!byLabel.has(label)) byLabel.set(label, []);
         byLabel.get(label)!.push(r);
       }
@@ -58,15 +68,25 @@ export function classSummaries(shape: readonly number[], from?: ClassSummariesSt
       return self;
     },
     merge(other) {
-      const state = 'state' in other && typeof other.state === 'function' ? other.state() : (other as ClassSummariesState);
-      if (state.shape.join() !== shape.join()) throw shapeMismatch(`${FN}.merge`, 'other', `[${shape.join(', ')}]`, state.shape);
+      const state =
+        'state' in other && typeof other.state === 'function'
+          ? other.state()
+          : (other as ClassSummariesState);
+      if (state.shape.join() !== shape.join())
+        throw shapeMismatch(`${FN}.merge`, 'other', `[${shape.join(', ')}]`, state.shape);
       for (const [label, stats] of Object.entries(state.classes)) statsOf(Number(label)).merge(stats);
       return self;
     },
     classes: () => [...perClass.keys()].sort((a, b) => a - b),
     of(label) {
       const stats = perClass.get(label);
-      if (!stats) throw invalidArgument(`${FN}.of`, 'label', `one of the labels seen (${self.classes().join(', ')})`, label);
+      if (!stats)
+        throw invalidArgument(
+          `${FN}.of`,
+          'label',
+          `one of the labels seen (${self.classes().join(', ')})`,
+          label,
+        );
       return stats;
     },
     overall() {
@@ -74,7 +94,12 @@ export function classSummaries(shape: readonly number[], from?: ClassSummariesSt
       for (const label of self.classes()) total.merge(perClass.get(label)!);
       return total;
     },
-    state: () => ({ shape: [...shape], classes: Object.fromEntries(self.classes().map((label) => [String(label), perClass.get(label)!.state()])) }),
+    state: () => ({
+      shape: [...shape],
+      classes: Object.fromEntries(
+        self.classes().map((label) => [String(label), perClass.get(label)!.state()]),
+      ),
+    }),
   };
   return self;
 }

@@ -22,7 +22,9 @@ describeWithBackends('completeness', ['cpu'], () => {
     const atX = f(x);
     const atB = f(tf.fill([4, 3], 0.1));
     const sums = tf.tidy(() => tf.sum(attributions, 1).arraySync() as number[]);
-    result.delta.arraySync().forEach((d, i) => expect(d).toBeCloseTo(sums[i] - (atX[i][target[i]] - atB[i][target[i]]), 5));
+    result.delta
+      .arraySync()
+      .forEach((d, i) => expect(d).toBeCloseTo(sums[i] - (atX[i][target[i]] - atB[i][target[i]]), 5));
     tf.dispose([attributions, result.delta]);
   });
 

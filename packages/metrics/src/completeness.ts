@@ -26,7 +26,11 @@ export interface CompletenessResult {
  * Completeness (summation to delta): attributions of a path method should add up to the change of the
  * target output between the baseline and the input.
  */
-export function completeness(model: Graph, inputs: tf.Tensor, options: CompletenessOptions): CompletenessResult {
+export function completeness(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: CompletenessOptions,
+): CompletenessResult {
   const fn = 'completeness';
   const attributions = requireTensor(fn, 'attributions', options.attributions);
   expectShape(fn, 'attributions', attributions, inputs.shape);

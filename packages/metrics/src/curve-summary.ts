@@ -30,7 +30,12 @@ export interface CurveSet {
 }
 
 /** Summarises curves of one metric (higher = the model does better, so lower = more damage). */
-export function summariseCurves(fractions: readonly number[], top: number[], bottom: number[], perSeed: number[][]): CurveSet {
+export function summariseCurves(
+  fractions: readonly number[],
+  top: number[],
+  bottom: number[],
+  perSeed: number[][],
+): CurveSet {
   const ks = fractions.length;
   const column = (k: number) => perSeed.map((curve) => curve[k]);
   const mean = Array.from({ length: ks }, (_, k) => column(k).reduce((a, b) => a + b, 0) / perSeed.length);
@@ -47,7 +52,13 @@ export function summariseCurves(fractions: readonly number[], top: number[], bot
       upper: Array.from({ length: ks }, (_, k) => quantile(column(k), 0.975)),
       perSeed,
     },
-    areas: { top: areaTop, bottom: areaBottom, randomMean: areaRandom, randomMinusTop: areaRandom - areaTop, bottomMinusRandom: areaBottom - areaRandom },
+    areas: {
+      top: areaTop,
+      bottom: areaBottom,
+      randomMean: areaRandom,
+      randomMinusTop: areaRandom - areaTop,
+      bottomMinusRandom: areaBottom - areaRandom,
+    },
     pValue: seedAreas.filter((area) => area <= areaTop).length / seedAreas.length,
   };
 }

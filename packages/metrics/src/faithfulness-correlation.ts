@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, resolveBaseline, targetIndices, type Graph, type ProgressCallback, type Target } from '@attrib/core';
+import {
+  assertFinite,
+  resolveBaseline,
+  targetIndices,
+  type Graph,
+  type ProgressCallback,
+  type Target,
+} from '@attrib/core';
 import { expectShape, positiveInteger, requireTensor } from './checks.js';
 import { featureGroups, groupRelevance } from './feature-groups.js';
 import { evaluateMasked } from './masked-evaluation.js';
@@ -23,7 +30,11 @@ export interface FaithfulnessCorrelationOptions {
  * Faithfulness correlation (Bhatt et al. 2020): over random subsets of features set to the baseline,
  * the Pearson correlation between the subset's total attribution and the drop of the target output.
  */
-export async function faithfulnessCorrelation(model: Graph, inputs: tf.Tensor, options: FaithfulnessCorrelationOptions): Promise<{ correlation: tf.Tensor1D }> {
+export async function faithfulnessCorrelation(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: FaithfulnessCorrelationOptions,
+): Promise<{ correlation: tf.Tensor1D }> {
   const fn = 'faithfulnessCorrelation';
   const attributions = requireTensor(fn, 'attributions', options.attributions);
   expectShape(fn, 'attributions', attributions, inputs.shape);
@@ -69,7 +80,14 @@ export async function faithfulnessCorrelation(model: Graph, inputs: tf.Tensor, o
           for (let j = 0; j < keep.length; j++) keep[j] = chosen[groups.groupOf[j]] ? 0 : 1;
         },
       },
-      { target: options.target, sampleTargets, perturbationsPerEval: options.perturbationsPerEval, onProgress: options.onProgress, stage: 'subsets', fn },
+      {
+        target: options.target,
+        sampleTargets,
+        perturbationsPerEval: options.perturbationsPerEval,
+        onProgress: options.onProgress,
+        stage: 'subsets',
+        fn,
+      },
     );
   } finally {
     baselines.dispose();

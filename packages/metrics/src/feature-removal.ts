@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, invalidArgument, resolveBaseline, targetIndices, type Graph, type ProgressCallback, type Target } from '@attrib/core';
+import {
+  assertFinite,
+  invalidArgument,
+  resolveBaseline,
+  targetIndices,
+  type Graph,
+  type ProgressCallback,
+  type Target,
+} from '@attrib/core';
 import { expectShape, positiveInteger, requireTensor } from './checks.js';
 import { featureGroups, groupRelevance } from './feature-groups.js';
 import { evaluateMasked } from './masked-evaluation.js';
@@ -38,7 +46,11 @@ export interface FeatureRemovalResult {
  * the target output is recorded after each step. Every step of every sample is one row of a batched
  * forward pass.
  */
-export async function featureRemovalCurve(model: Graph, inputs: tf.Tensor, options: FeatureRemovalOptions): Promise<FeatureRemovalResult> {
+export async function featureRemovalCurve(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: FeatureRemovalOptions,
+): Promise<FeatureRemovalResult> {
   const fn = 'featureRemovalCurve';
   const attributions = requireTensor(fn, 'attributions', options.attributions);
   expectShape(fn, 'attributions', attributions, inputs.shape);
@@ -46,8 +58,10 @@ export async function featureRemovalCurve(model: Graph, inputs: tf.Tensor, optio
   assertFinite(attributions, fn, 'attributions');
   const mode = options.mode ?? 'deletion';
   const order = options.order ?? 'most-relevant-first';
-  if (mode !== 'deletion' && mode !== 'insertion') throw invalidArgument(fn, 'mode', `'deletion' or 'insertion'`, mode);
-  if (order !== 'most-relevant-first' && order !== 'least-relevant-first') throw invalidArgument(fn, 'order', `'most-relevant-first' or 'least-relevant-first'`, order);
+  if (mode !== 'deletion' && mode !== 'insertion')
+    throw invalidArgument(fn, 'mode', `'deletion' or 'insertion'`, mode);
+  if (order !== 'most-relevant-first' && order !== 'least-relevant-first')
+    throw invalidArgument(fn, 'order', `'most-relevant-first' or 'least-relevant-first'`, order);
   const perStep = positiveInteger(fn, 'featuresPerStep', options.featuresPerStep, 1);
   const groups = featureGroups(inputs, options.featureMask, fn);
   const allSteps = Math.ceil(groups.count / perStep);
@@ -57,7 +71,9 @@ export async function featureRemovalCurve(model: Graph, inputs: tf.Tensor, optio
   // rank[i][g]: position of group g in sample i's removal order (stable: ties by index).
   const ranks = groupRelevance(attributions, groups).map((relevance) => {
     const sign = order === 'most-relevant-first' ? -1 : 1;
-    const sorted = Array.from({ length: groups.count }, (_, g) => g).sort((a, b) => sign * (relevance[a] - relevance[b]) || a - b);
+    const sorted = Array.from({ length: groups.count }, (_, g) => g).sort(
+      (a, b) => sign * (relevance[a] - relevance[b]) || a - b,
+    );
     const rank = new Int32Array(groups.count);
     sorted.forEach((g, position) => (rank[g] = position));
     return rank;
@@ -84,12 +100,24 @@ export async function featureRemovalCurve(model: Graph, inputs: tf.Tensor, optio
           }
         },
       },
-      { target: options.target, sampleTargets, perturbationsPerEval: options.perturbationsPerEval, onProgress: options.onProgress, stage: mode, fn },
+      {
+        target: options.target,
+        sampleTargets,
+        perturbationsPerEval: options.perturbationsPerEval,
+        onProgress: options.onProgress,
+        stage: mode,
+        fn,
+      },
     );
   } finally {
     baselines.dispose();
   }
-  const fractions = Float32Array.from({ length: steps + 1 }, (_, s) => Math.min(s * perStep, groups.count) / groups.count);
-  const auc = Float32Array.from({ length: batch }, (_, i) => trapezoid(fractions, values.subarray(i * (steps + 1), (i + 1) * (steps + 1))));
+  const fractions = Float32Array.from(
+    { length: steps + 1 },
+    (_, s) => Math.min(s * perStep, groups.count) / groups.count,
+  );
+  const auc = Float32Array.from({ length: batch }, (_, i) =>
+    trapezoid(fractions, values.subarray(i * (steps + 1), (i + 1) * (steps + 1))),
+  );
   return { fractions, curve: tf.tensor2d(values, [batch, steps + 1]), auc: tf.tensor1d(auc) };
 }

@@ -1,14 +1,36 @@
-export { infidelity, gaussianPerturbation, type InfidelityOptions, type PerturbFunction } from './infidelity.js';
+export {
+  infidelity,
+  gaussianPerturbation,
+  type InfidelityOptions,
+  type PerturbFunction,
+} from './infidelity.js';
 export { sensitivityMax, type SensitivityMaxOptions, type ExplanationFunction } from './sensitivity.js';
 export { completeness, type CompletenessOptions, type CompletenessResult } from './completeness.js';
-export { featureRemovalCurve, type FeatureRemovalOptions, type FeatureRemovalResult } from './feature-removal.js';
+export {
+  featureRemovalCurve,
+  type FeatureRemovalOptions,
+  type FeatureRemovalResult,
+} from './feature-removal.js';
 export { regionPerturbation, type RegionPerturbationOptions } from './region-perturbation.js';
 export { faithfulnessCorrelation, type FaithfulnessCorrelationOptions } from './faithfulness-correlation.js';
-export { patchMask } from './feature-groups.js';
+export { patchMask, featureGroups, groupRelevance, type FeatureGroups } from './feature-groups.js';
+export { evaluateMasked, type MaskedRows, type MaskedEvaluationOptions } from './masked-evaluation.js';
 export { sparseness, complexity } from './sparseness.js';
-export { modelParameterRandomisation, type ParameterRandomisationOptions, type ParameterRandomisationResult, type ModelExplanation } from './model-randomisation.js';
+export {
+  modelParameterRandomisation,
+  type ParameterRandomisationOptions,
+  type ParameterRandomisationResult,
+  type ModelExplanation,
+} from './model-randomisation.js';
 export { randomLogitCheck, type RandomLogitOptions } from './random-logit.js';
-export { neuronAblationCurves, ablationMetrics, type AblationMetric, type LabelledInputs, type NeuronAblationOptions, type NeuronAblationResult } from './neuron-ablation.js';
+export {
+  neuronAblationCurves,
+  ablationMetrics,
+  type AblationMetric,
+  type LabelledInputs,
+  type NeuronAblationOptions,
+  type NeuronAblationResult,
+} from './neuron-ablation.js';
 export { type CurveSet } from './curve-summary.js';
 export {
   neuronImportanceReport,

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, chunkRanges, invalidArgument, shapeMismatch, yieldToEventLoop, type Graph, type ProgressCallback, type Target } from '@attrib/core';
+import {
+  assertFinite,
+  chunkRanges,
+  invalidArgument,
+  shapeMismatch,
+  yieldToEventLoop,
+  type Graph,
+  type ProgressCallback,
+  type Target,
+} from '@attrib/core';
 import { expectShape, positiveInteger, requireTensor } from './checks.js';
 import { expandedTarget, targetValues } from './target-values.js';
 
@@ -7,7 +16,10 @@ import { expandedTarget, targetValues } from './target-values.js';
  * Makes perturbations for inputs repeated `nPerturbSamples` times (sample i in rows i·n … i·n+n−1):
  * returns the perturbation `I` and the perturbed input (Captum: `x − I` for a subtractive noise).
  */
-export type PerturbFunction = (inputsExpanded: tf.Tensor) => { perturbations: tf.Tensor; perturbedInputs: tf.Tensor };
+export type PerturbFunction = (inputsExpanded: tf.Tensor) => {
+  perturbations: tf.Tensor;
+  perturbedInputs: tf.Tensor;
+};
 
 export interface InfidelityOptions {
   readonly attributions: tf.Tensor;
@@ -28,14 +40,23 @@ export interface InfidelityOptions {
  * Captum's infidelity (Yeh et al. 2019): the mean squared gap between what the attributions predict
  * for a perturbation, Σ attr ⊙ I, and what the model does, f(x)[t] − f(x − I)[t]. One value per sample.
  */
-export async function infidelity(model: Graph, inputs: tf.Tensor, options: InfidelityOptions): Promise<{ infidelity: tf.Tensor1D }> {
+export async function infidelity(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: InfidelityOptions,
+): Promise<{ infidelity: tf.Tensor1D }> {
   const fn = 'infidelity';
   const attributions = requireTensor(fn, 'attributions', options.attributions);
   expectShape(fn, 'attributions', attributions, inputs.shape);
   assertFinite(inputs, fn, 'inputs');
   const n = positiveInteger(fn, 'nPerturbSamples', options.nPerturbSamples);
   if (!options.perturbFunc === !options.perturbations) {
-    throw invalidArgument(fn, 'perturbFunc', 'given, or else perturbations (exactly one of the two)', options.perturbFunc ?? options.perturbations);
+    throw invalidArgument(
+      fn,
+      'perturbFunc',
+      'given, or else perturbations (exactly one of the two)',
+      options.perturbFunc ?? options.perturbations,
+    );
   }
   const batch = inputs.shape[0];
   const rows = batch * n;
@@ -44,7 +65,13 @@ export async function infidelity(model: Graph, inputs: tf.Tensor, options: Infid
   const { perturbations, perturbedInputs } = tf.tidy(() => {
     if (options.perturbations) {
       const given = requireTensor(fn, 'perturbations', options.perturbations);
-      if (given.shape.join() !== expandedShape.join()) throw shapeMismatch(fn, 'perturbations', `[${expandedShape.join(', ')}] (N·nPerturbSamples rows)`, given.shape);
+      if (given.shape.join() !== expandedShape.join())
+        throw shapeMismatch(
+          fn,
+          'perturbations',
+          `[${expandedShape.join(', ')}] (N·nPerturbSamples rows)`,
+          given.shape,
+        );
       const expanded = repeatInterleave(inputs, n);
       return { perturbations: tf.clone(given), perturbedInputs: tf.sub(expanded, given) };
     }
@@ -59,7 +86,13 @@ export async function infidelity(model: Graph, inputs: tf.Tensor, options: Infid
     const outputShape = output.shape;
     output.dispose();
     const rowTargets = expandedTarget(options.target, outputShape, n, fn);
-    const original = targetValues(model, inputs, rowTargets && rowTargets.filter((_, r) => r % n === 0), options.target, fn);
+    const original = targetValues(
+      model,
+      inputs,
+      rowTargets && rowTargets.filter((_, r) => r % n === 0),
+      options.target,
+      fn,
+    );
     // Σ attr ⊙ I per row, on the host in float64 as the reference does.
     const attr = attributions.dataSync();
     const pert = perturbations.dataSync();
@@ -119,7 +152,10 @@ export function repeatInterleave(x: tf.Tensor, n: number): tf.Tensor {
 }
 
 /** Gaussian noise perturbations `I ~ N(0, std²)` (seeded), perturbed input `x − I`. */
-export function gaussianPerturbation({ std = 0.1, seed = 0 }: { std?: number; seed?: number } = {}): PerturbFunction {
+export function gaussianPerturbation({
+  std = 0.1,
+  seed = 0,
+}: { std?: number; seed?: number } = {}): PerturbFunction {
   let call = 0;
   return (inputsExpanded) =>
     tf.tidy(() => {

@@ -28,7 +28,13 @@ function repeatBatch(value: HostValue, copies: number): tf.Tensor {
   return tf.tensor(data, [copies * value.shape[0], ...value.shape.slice(1)]);
 }
 
-export function layerPrefix(model: Graph, inputs: tf.Tensor, layer: string, at: 'output' | 'input', fn: string): LayerPrefix {
+export function layerPrefix(
+  model: Graph,
+  inputs: tf.Tensor,
+  layer: string,
+  at: 'output' | 'input',
+  fn: string,
+): LayerPrefix {
   // Nodes that must run on the repeated batch: those downstream of the ablated tensor, and the layer
   // itself when its input is ablated (other readers of that input see it intact).
   const changed = new Set<string>([layer]);
@@ -39,20 +45,26 @@ export function layerPrefix(model: Graph, inputs: tf.Tensor, layer: string, at: 
       recomputed.add(node.name);
     }
   }
-  const readByRecomputed = new Set(model.nodes.filter((n) => recomputed.has(n.name)).flatMap((n) => n.inputs));
+  const readByRecomputed = new Set(
+    model.nodes.filter((n) => recomputed.has(n.name)).flatMap((n) => n.inputs),
+  );
   if (at === 'output') readByRecomputed.add(layer);
   const device = tf.tidy(() => {
     const result = model.forward(inputs, { fn });
     const kept: Record<string, tf.Tensor> = {};
-    for (const node of model.nodes) if (!recomputed.has(node.name)) kept[node.name] = result.values.get(node.name)!;
+    for (const node of model.nodes)
+      if (!recomputed.has(node.name)) kept[node.name] = result.values.get(node.name)!;
     return kept;
   });
   const host = new Map<string, HostValue>();
   for (const [name, value] of Object.entries(device)) {
-    if (readByRecomputed.has(name)) host.set(name, { data: Float32Array.from(value.dataSync()), shape: value.shape });
+    if (readByRecomputed.has(name))
+      host.set(name, { data: Float32Array.from(value.dataSync()), shape: value.shape });
   }
   const inputName = model.inputs[0].name;
-  const hostInput = readByRecomputed.has(inputName) ? { data: Float32Array.from(inputs.dataSync()), shape: inputs.shape } : undefined;
+  const hostInput = readByRecomputed.has(inputName)
+    ? { data: Float32Array.from(inputs.dataSync()), shape: inputs.shape }
+    : undefined;
   return {
     forCopies(copies) {
       const hooks: ForwardHook[] = Object.entries(device).map(([name, value]) => ({

@@ -24,7 +24,13 @@ export interface MaskedEvaluationOptions {
  * The target value of many masked copies of the inputs, `baseline + keep ⊙ (x − baseline)`, built and
  * run in chunks of `perturbationsPerEval` rows (one forward per chunk), yielding between chunks.
  */
-export async function evaluateMasked(model: Graph, inputs: tf.Tensor, baselines: tf.Tensor, masks: MaskedRows, options: MaskedEvaluationOptions): Promise<Float32Array> {
+export async function evaluateMasked(
+  model: Graph,
+  inputs: tf.Tensor,
+  baselines: tf.Tensor,
+  masks: MaskedRows,
+  options: MaskedEvaluationOptions,
+): Promise<Float32Array> {
   const size = inputs.shape.slice(1).reduce((a, b) => a * b, 1);
   const values = new Float32Array(masks.rows);
   const chunks = chunkRanges(masks.rows, options.perturbationsPerEval, options.fn, 'perturbationsPerEval');

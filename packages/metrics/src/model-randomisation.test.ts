@@ -33,13 +33,20 @@ describeWithBackends('randomisation checks', ['cpu'], () => {
     const after = tf.tidy(() => Array.from(toy.model.run(x).dataSync()));
     expect(after).toEqual(before);
     // Same explanation of an untouched model: similarity 1 (sanity of the measure itself).
-    const self = await modelParameterRandomisation(toy.model, x, { explain: async (_m, inputs) => explainIg(labels)(toy.model, inputs), layers: ['combiner'] });
+    const self = await modelParameterRandomisation(toy.model, x, {
+      explain: async (_m, inputs) => explainIg(labels)(toy.model, inputs),
+      layers: ['combiner'],
+    });
     expect(self.meanSimilarity[0]).toBeCloseTo(1, 6);
   });
 
   it('random-logit check: IG of another class differs', async () => {
     const labels = toy.labels.slice(0, 24);
-    const result = await randomLogitCheck(toy.model, x, { explain: (inputs, target) => explainIg(target)(toy.model, inputs), target: Array.from(labels), seed: 2 });
+    const result = await randomLogitCheck(toy.model, x, {
+      explain: (inputs, target) => explainIg(target)(toy.model, inputs),
+      target: Array.from(labels),
+      seed: 2,
+    });
     expect(Array.from(result.otherTarget)).toEqual(Array.from(labels, (l) => 1 - l));
     const mean = result.similarity.reduce((a, b) => a + b, 0) / result.similarity.length;
     expect(mean).toBeLessThan(0.5);
@@ -48,11 +55,18 @@ describeWithBackends('randomisation checks', ['cpu'], () => {
   it('leaks nothing and rejects bad options', async () => {
     const model = loadModel(tinyModels.mlp());
     const small = tf.ones([2, 3]);
-    const explain = async (m: Graph, inputs: tf.Tensor) => (await integratedGradients(m, inputs, { target: 0, nSteps: 4 })).attributions;
+    const explain = async (m: Graph, inputs: tf.Tensor) =>
+      (await integratedGradients(m, inputs, { target: 0, nSteps: 4 })).attributions;
     await expectNoLeaks(() => modelParameterRandomisation(model, small, { explain, cascading: false }));
-    await expect(modelParameterRandomisation(model, small, { explain, layers: ['nope'] })).rejects.toThrow(UnknownNodeError);
-    await expect(modelParameterRandomisation(model, small, {} as never)).rejects.toThrow(InvalidArgumentError);
-    await expect(randomLogitCheck(model, small, { explain: () => tf.ones([2, 3]), target: 4 })).rejects.toThrow(/target/);
+    await expect(modelParameterRandomisation(model, small, { explain, layers: ['nope'] })).rejects.toThrow(
+      UnknownNodeError,
+    );
+    await expect(modelParameterRandomisation(model, small, {} as never)).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    await expect(
+      randomLogitCheck(model, small, { explain: () => tf.ones([2, 3]), target: 4 }),
+    ).rejects.toThrow(/target/);
     small.dispose();
   });
 });

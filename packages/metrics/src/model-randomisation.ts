@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createModule, invalidArgument, yieldToEventLoop, type Graph, type GraphNode, type ProgressCallback } from '@attrib/core';
+import {
+  createModule,
+  invalidArgument,
+  yieldToEventLoop,
+  type Graph,
+  type GraphNode,
+  type ProgressCallback,
+} from '@attrib/core';
 import { spearman } from './statistics.js';
 
 /** Explains `inputs` under `model` (the original or a randomised copy); returns attributions [N, ...]. */
@@ -36,7 +43,11 @@ function randomisedNode(node: GraphNode, seed: number, owned: tf.Tensor[]): Grap
     params[name] = tf.randomNormal(value.shape, 0, scale, 'float32', seed * 7919 + i);
     owned.push(params[name]);
   });
-  return { name: node.name, inputs: node.inputs, module: createModule(node.module.kind, params, node.module.config, node.name) };
+  return {
+    name: node.name,
+    inputs: node.inputs,
+    module: createModule(node.module.kind, params, node.module.config, node.name),
+  };
 }
 
 function similarities(a: tf.Tensor, b: tf.Tensor, abs: boolean): number[] {
@@ -45,7 +56,10 @@ function similarities(a: tf.Tensor, b: tf.Tensor, abs: boolean): number[] {
   const [x, y] = [a.dataSync(), b.dataSync()];
   const magnitude = (v: number) => (abs ? Math.abs(v) : v);
   return Array.from({ length: rows }, (_, i) =>
-    spearman(Array.from(x.subarray(i * size, (i + 1) * size), magnitude), Array.from(y.subarray(i * size, (i + 1) * size), magnitude)),
+    spearman(
+      Array.from(x.subarray(i * size, (i + 1) * size), magnitude),
+      Array.from(y.subarray(i * size, (i + 1) * size), magnitude),
+    ),
   );
 }
 
@@ -54,12 +68,21 @@ function similarities(a: tf.Tensor, b: tf.Tensor, abs: boolean): number[] {
  * the output down and measure how similar the explanation stays. A faithful method's similarity drops.
  * Randomised models are new graphs (`graph.derive`); the original is never touched.
  */
-export async function modelParameterRandomisation(model: Graph, inputs: tf.Tensor, options: ParameterRandomisationOptions): Promise<ParameterRandomisationResult> {
-  if (typeof options?.explain !== 'function') throw invalidArgument(FN, 'explain', 'a function (model, inputs) => attributions', options?.explain);
+export async function modelParameterRandomisation(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: ParameterRandomisationOptions,
+): Promise<ParameterRandomisationResult> {
+  if (typeof options?.explain !== 'function')
+    throw invalidArgument(FN, 'explain', 'a function (model, inputs) => attributions', options?.explain);
   const layers = options.layers
     ? options.layers.map((name) => model.node(name, FN).name)
-    : model.nodes.filter((node) => Object.keys(node.module.params).length > 0).map((node) => node.name).reverse();
-  if (layers.length === 0) throw invalidArgument(FN, 'layers', 'at least one node with parameters', options.layers ?? []);
+    : model.nodes
+        .filter((node) => Object.keys(node.module.params).length > 0)
+        .map((node) => node.name)
+        .reverse();
+  if (layers.length === 0)
+    throw invalidArgument(FN, 'layers', 'at least one node with parameters', options.layers ?? []);
   const cascading = options.cascading ?? true;
   const abs = options.abs ?? true;
   const seed = options.seed ?? 0;
@@ -75,7 +98,12 @@ export async function modelParameterRandomisation(model: Graph, inputs: tf.Tenso
       const explanation = await options.explain(randomised, inputs);
       try {
         if (explanation.shape.join() !== original.shape.join()) {
-          throw invalidArgument(FN, 'explain', `attributions of one shape for every model ([${original.shape}])`, explanation);
+          throw invalidArgument(
+            FN,
+            'explain',
+            `attributions of one shape for every model ([${original.shape}])`,
+            explanation,
+          );
         }
         similarity.push(similarities(original, explanation, abs));
       } finally {

@@ -23,10 +23,22 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
     toy = trainTower3({ seed: 7 });
     const ofClass = (c: number) => Array.from(toy.labels).flatMap((l, i) => (l === c ? [i] : []));
     const positives = ofClass(1);
-    ranking = part(positives.filter((_, j) => j % 2 === 0), 1);
-    evaluation = part(positives.filter((_, j) => j % 2 === 1), 1);
-    offCluster = part(ofClass(0).filter((_, j) => j % 2 === 1), 0);
-    const importance = await clusterNeuronImportance(toy.model, { layer: 'concat', clusters: { positive: { inputs: ranking.inputs, targets: Int32Array.from(ranking.labels) } } });
+    ranking = part(
+      positives.filter((_, j) => j % 2 === 0),
+      1,
+    );
+    evaluation = part(
+      positives.filter((_, j) => j % 2 === 1),
+      1,
+    );
+    offCluster = part(
+      ofClass(0).filter((_, j) => j % 2 === 1),
+      0,
+    );
+    const importance = await clusterNeuronImportance(toy.model, {
+      layer: 'concat',
+      clusters: { positive: { inputs: ranking.inputs, targets: Int32Array.from(ranking.labels) } },
+    });
     scores = importance.positive.meanGradXAct;
   });
   afterAll(() => {
@@ -35,7 +47,13 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
   });
 
   it('top-k by gradient importance hurts the cluster more than random-k (p < 0.05, 20 seeds); bottom-k less', async () => {
-    const result = await neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, offCluster, seeds: 20 });
+    const result = await neuronAblationCurves(toy.model, {
+      layer: 'concat',
+      scores,
+      evaluation,
+      offCluster,
+      seeds: 20,
+    });
     const accuracy = result.cluster.accuracy;
     expect(result.seeds).toHaveLength(20);
     expect(accuracy.pValue).toBeLessThan(0.05);
@@ -57,16 +75,41 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
   it('equals one knock-out forward per (k, seed), whatever the batching, and is deterministic', async () => {
     const ks = [0, 3, 7];
     const seeds = [4, 9];
-    const batched = await neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, ks, seeds, mode: 'mean', reference: ranking.inputs, perturbationsPerEval: 3 });
-    const again = await neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, ks, seeds, mode: 'mean', reference: ranking.inputs });
+    const batched = await neuronAblationCurves(toy.model, {
+      layer: 'concat',
+      scores,
+      evaluation,
+      ks,
+      seeds,
+      mode: 'mean',
+      reference: ranking.inputs,
+      perturbationsPerEval: 3,
+    });
+    const again = await neuronAblationCurves(toy.model, {
+      layer: 'concat',
+      scores,
+      evaluation,
+      ks,
+      seeds,
+      mode: 'mean',
+      reference: ranking.inputs,
+    });
     expect(again).toEqual(batched);
     const labels = Array.from(evaluation.labels);
     const oneAtATime = (units: number[]) => {
-      const knockout = neuronKnockout(toy.model, { node: 'concat', units, mode: 'mean', reference: ranking.inputs });
+      const knockout = neuronKnockout(toy.model, {
+        node: 'concat',
+        units,
+        mode: 'mean',
+        reference: ranking.inputs,
+      });
       try {
         return tf.tidy(() => {
-          const output = toy.model.run(evaluation.inputs, { hooks: [knockout.hook] }).arraySync() as number[][];
-          const correct = output.filter((row, i) => row.indexOf(Math.max(...row)) === labels[i]).length / labels.length;
+          const output = toy.model
+            .run(evaluation.inputs, { hooks: [knockout.hook] })
+            .arraySync() as number[][];
+          const correct =
+            output.filter((row, i) => row.indexOf(Math.max(...row)) === labels[i]).length / labels.length;
           const logit = output.reduce((s, row, i) => s + row[labels[i]], 0) / labels.length;
           return { correct, logit };
         });
@@ -88,8 +131,23 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
   });
 
   it('ablates the tensor entering a node, by a value', async () => {
-    const result = await neuronAblationCurves(toy.model, { layer: 'combiner', at: 'input', scores, evaluation, ks: [0, 12], seeds: 2, mode: 'value', value: 0 });
-    const zero = await neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, ks: [0, 12], seeds: 2 });
+    const result = await neuronAblationCurves(toy.model, {
+      layer: 'combiner',
+      at: 'input',
+      scores,
+      evaluation,
+      ks: [0, 12],
+      seeds: 2,
+      mode: 'value',
+      value: 0,
+    });
+    const zero = await neuronAblationCurves(toy.model, {
+      layer: 'concat',
+      scores,
+      evaluation,
+      ks: [0, 12],
+      seeds: 2,
+    });
     expect(result.cluster.targetLogit.top).toEqual(zero.cluster.targetLogit.top);
   });
 
@@ -100,11 +158,30 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
     ['fc2', 'input'],
   ] as const)('replays the unablated prefix exactly on a residual model (%s, %s)', async (layer, at) => {
     const residual = loadModel(tinyModels.residual());
-    const x = tf.tensor2d([[1, 0, -1, 0.5], [0.2, 0.4, -0.6, 1], [-1, -0.5, 0.3, 0.1]]);
+    const x = tf.tensor2d([
+      [1, 0, -1, 0.5],
+      [0.2, 0.4, -0.6, 1],
+      [-1, -0.5, 0.3, 0.1],
+    ]);
     const labels = [0, 1, 1];
-    const result = await neuronAblationCurves(residual, { layer, at, scores: [0.1, 0.4, 0.3, 0.2], evaluation: { inputs: x, labels }, ks: [1, 2, 4], seeds: 1, mode: 'value', value: 0.5 });
+    const result = await neuronAblationCurves(residual, {
+      layer,
+      at,
+      scores: [0.1, 0.4, 0.3, 0.2],
+      evaluation: { inputs: x, labels },
+      ks: [1, 2, 4],
+      seeds: 1,
+      mode: 'value',
+      value: 0.5,
+    });
     result.ks.forEach((k, index) => {
-      const knockout = neuronKnockout(residual, { node: layer, at, units: result.ranking.slice(0, k), mode: 'value', value: 0.5 });
+      const knockout = neuronKnockout(residual, {
+        node: layer,
+        at,
+        units: result.ranking.slice(0, k),
+        mode: 'value',
+        value: 0.5,
+      });
       const output = tf.tidy(() => residual.run(x, { hooks: [knockout.hook] }).arraySync() as number[][]);
       knockout.dispose();
       const logit = output.reduce((sum, row, i) => sum + row[labels[i]], 0) / labels.length;
@@ -114,9 +191,27 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
   });
 
   it('works on a single-output model (the target logit is the output)', async () => {
-    const regression = loadModel({ ...tinyModels.mlp(), nodes: tinyModels.mlp().nodes.map((n) => (n.name === 'fc2' ? { ...n, weight: { shape: [4, 1], data: [1, -1, 0.5, 2] }, bias: { shape: [1], data: [0] } } : n)) });
-    const x = tf.tensor2d([[1, 0, -1], [0.5, 0.5, 0.5]]);
-    const result = await neuronAblationCurves(regression, { layer: 'relu1', scores: [1, 2, 3, 4], evaluation: { inputs: x, labels: [0, 0] }, ks: [0, 4], seeds: 2 });
+    const regression = loadModel({
+      ...tinyModels.mlp(),
+      nodes: tinyModels
+        .mlp()
+        .nodes.map((n) =>
+          n.name === 'fc2'
+            ? { ...n, weight: { shape: [4, 1], data: [1, -1, 0.5, 2] }, bias: { shape: [1], data: [0] } }
+            : n,
+        ),
+    });
+    const x = tf.tensor2d([
+      [1, 0, -1],
+      [0.5, 0.5, 0.5],
+    ]);
+    const result = await neuronAblationCurves(regression, {
+      layer: 'relu1',
+      scores: [1, 2, 3, 4],
+      evaluation: { inputs: x, labels: [0, 0] },
+      ks: [0, 4],
+      seeds: 2,
+    });
     const intact = tf.tidy(() => tf.mean(regression.run(x)).dataSync()[0]);
     expect(result.cluster.targetLogit.top[0]).toBeCloseTo(intact, 5);
     expect(result.cluster.targetLogit.top[1]).toBeCloseTo(0, 6);
@@ -125,15 +220,31 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
   });
 
   it('leaks nothing, registers no hooks, and rejects bad input with typed errors', async () => {
-    await expectNoLeaks(() => neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, offCluster, ks: [0, 2], seeds: 3, mode: 'mean', reference: ranking.inputs }));
-    const call = (options: object) => neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, seeds: 2, ...options });
+    await expectNoLeaks(() =>
+      neuronAblationCurves(toy.model, {
+        layer: 'concat',
+        scores,
+        evaluation,
+        offCluster,
+        ks: [0, 2],
+        seeds: 3,
+        mode: 'mean',
+        reference: ranking.inputs,
+      }),
+    );
+    const call = (options: object) =>
+      neuronAblationCurves(toy.model, { layer: 'concat', scores, evaluation, seeds: 2, ...options });
     await expect(call({ layer: 'nope' })).rejects.toThrow(UnknownNodeError);
     await expect(call({ scores: [1, 2, 3] })).rejects.toThrow(/scores.*12/);
     await expect(call({ ks: [13] })).rejects.toThrow(InvalidArgumentError);
     await expect(call({ seeds: 0 })).rejects.toThrow(/seeds/);
     await expect(call({ mode: 'mean' })).rejects.toThrow(/reference/);
-    await expect(call({ evaluation: { inputs: evaluation.inputs, labels: [1] } })).rejects.toThrow(/evaluation.labels/);
-    await expect(call({ evaluation: { inputs: evaluation.inputs, labels: Array.from(evaluation.labels, () => 5) } })).rejects.toThrow(/class indices/);
+    await expect(call({ evaluation: { inputs: evaluation.inputs, labels: [1] } })).rejects.toThrow(
+      /evaluation.labels/,
+    );
+    await expect(
+      call({ evaluation: { inputs: evaluation.inputs, labels: Array.from(evaluation.labels, () => 5) } }),
+    ).rejects.toThrow(/class indices/);
     await expect(call({ mode: 'value', value: tf.zeros([3]) })).rejects.toThrow(/value/);
     expect(toy.model.hooks).toHaveLength(0);
     await expectNoLeaks(() => call({ scores: [1] }).catch(() => undefined));

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, chunkRanges, invalidArgument, shapeMismatch, yieldToEventLoop, type Graph, type ProgressCallback } from '@attrib/core';
+import {
+  assertFinite,
+  chunkRanges,
+  invalidArgument,
+  shapeMismatch,
+  yieldToEventLoop,
+  type Graph,
+  type ProgressCallback,
+} from '@attrib/core';
 import { knockoutHook } from '@attrib/perturbation';
 import { ablationMasks, keepVector, permutationsFor, rankUnits, type MaskKind } from './ablation-masks.js';
 import { positiveInteger } from './checks.js';
@@ -55,15 +63,26 @@ export interface NeuronAblationResult {
 const FN = 'neuronAblationCurves';
 
 function checkLabelled(set: LabelledInputs, argument: string): Int32Array {
-  if (!set || !(set.inputs instanceof tf.Tensor)) throw invalidArgument(FN, `${argument}.inputs`, 'a tensor of model inputs', set?.inputs);
+  if (!set || !(set.inputs instanceof tf.Tensor))
+    throw invalidArgument(FN, `${argument}.inputs`, 'a tensor of model inputs', set?.inputs);
   const labels = Int32Array.from(set.labels ?? []);
-  if (labels.length !== set.inputs.shape[0]) throw invalidArgument(FN, `${argument}.labels`, `one class index per sample (${set.inputs.shape[0]})`, set.labels);
+  if (labels.length !== set.inputs.shape[0])
+    throw invalidArgument(
+      FN,
+      `${argument}.labels`,
+      `one class index per sample (${set.inputs.shape[0]})`,
+      set.labels,
+    );
   assertFinite(set.inputs, FN, `${argument}.inputs`);
   return labels;
 }
 
 /** The layer tensor's unit shape, and the replacement an ablated unit takes. */
-function layerReplacement(model: Graph, options: NeuronAblationOptions, sample: tf.Tensor): { unitShape: number[]; replacement: tf.Tensor | number } {
+function layerReplacement(
+  model: Graph,
+  options: NeuronAblationOptions,
+  sample: tf.Tensor,
+): { unitShape: number[]; replacement: tf.Tensor | number } {
   const node = model.node(options.layer, FN);
   const read = (inputs: tf.Tensor) => {
     const result = model.forward(inputs, { fn: FN });
@@ -73,14 +92,22 @@ function layerReplacement(model: Graph, options: NeuronAblationOptions, sample: 
   const mode = options.mode ?? 'zero';
   if (mode === 'zero') return { unitShape, replacement: 0 };
   if (mode === 'mean') {
-    if (!(options.reference instanceof tf.Tensor)) throw invalidArgument(FN, 'reference', "a tensor of model inputs when mode is 'mean'", options.reference);
+    if (!(options.reference instanceof tf.Tensor))
+      throw invalidArgument(
+        FN,
+        'reference',
+        "a tensor of model inputs when mode is 'mean'",
+        options.reference,
+      );
     return { unitShape, replacement: tf.tidy(() => tf.mean(read(options.reference!), 0, true)) };
   }
   if (mode !== 'value') throw invalidArgument(FN, 'mode', "'zero', 'mean' or 'value'", mode);
   const value = options.value;
   if (typeof value === 'number' && Number.isFinite(value)) return { unitShape, replacement: value };
-  if (!(value instanceof tf.Tensor)) throw invalidArgument(FN, 'value', "a finite number or a tensor when mode is 'value'", value);
-  if (value.size !== unitShape.reduce((a, b) => a * b, 1)) throw shapeMismatch(FN, 'value', `[${unitShape}] (the unit shape of '${node.name}')`, value.shape);
+  if (!(value instanceof tf.Tensor))
+    throw invalidArgument(FN, 'value', "a finite number or a tensor when mode is 'value'", value);
+  if (value.size !== unitShape.reduce((a, b) => a * b, 1))
+    throw shapeMismatch(FN, 'value', `[${unitShape}] (the unit shape of '${node.name}')`, value.shape);
   return { unitShape, replacement: tf.reshape(value, [1, ...unitShape]) };
 }
 
@@ -91,36 +118,65 @@ function layerReplacement(model: Graph, options: NeuronAblationOptions, sample: 
  * p-value. Every (k, seed) mask runs in batches: the evaluation inputs are tiled under many masks
  * and one forward pass applies a per-sample keep mask (`knockoutHook`).
  */
-export async function neuronAblationCurves(model: Graph, options: NeuronAblationOptions): Promise<NeuronAblationResult> {
-  if (typeof options !== 'object' || options === null) throw invalidArgument(FN, 'options', 'an object with layer, scores and evaluation', options);
+export async function neuronAblationCurves(
+  model: Graph,
+  options: NeuronAblationOptions,
+): Promise<NeuronAblationResult> {
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument(FN, 'options', 'an object with layer, scores and evaluation', options);
   const at = options.at ?? 'output';
   if (at !== 'output' && at !== 'input') throw invalidArgument(FN, 'at', "'output' or 'input'", at);
   if (typeof options.layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', options.layer);
   model.node(options.layer, FN);
   const onLabels = checkLabelled(options.evaluation, 'evaluation');
   const offLabels = options.offCluster ? checkLabelled(options.offCluster, 'offCluster') : new Int32Array(0);
-  if (onLabels.length === 0) throw invalidArgument(FN, 'evaluation.inputs', 'at least one sample', options.evaluation.inputs);
-  const seeds = typeof options.seeds === 'number' || options.seeds === undefined
-    ? Array.from({ length: positiveInteger(FN, 'seeds', options.seeds as number | undefined, 20) }, (_, s) => s)
-    : [...options.seeds];
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) throw invalidArgument(FN, 'seeds', 'a positive count or a list of integer seeds', options.seeds);
+  if (onLabels.length === 0)
+    throw invalidArgument(FN, 'evaluation.inputs', 'at least one sample', options.evaluation.inputs);
+  const seeds =
+    typeof options.seeds === 'number' || options.seeds === undefined
+      ? Array.from(
+          { length: positiveInteger(FN, 'seeds', options.seeds as number | undefined, 20) },
+          (_, s) => s,
+        )
+      : [...options.seeds];
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s)))
+    throw invalidArgument(FN, 'seeds', 'a positive count or a list of integer seeds', options.seeds);
 
-  const evalInputs = options.offCluster ? tf.concat([options.evaluation.inputs, options.offCluster.inputs]) : tf.clone(options.evaluation.inputs);
+  const evalInputs = options.offCluster
+    ? tf.concat([options.evaluation.inputs, options.offCluster.inputs])
+    : tf.clone(options.evaluation.inputs);
   const labels = Int32Array.from([...onLabels, ...offLabels]);
   const owned: tf.Tensor[] = [evalInputs];
   let prefix: LayerPrefix | undefined;
   try {
-    const { unitShape, replacement } = tf.tidy(() => layerReplacement(model, { ...options, at }, tf.slice(evalInputs, 0, 1)));
+    const { unitShape, replacement } = tf.tidy(() =>
+      layerReplacement(model, { ...options, at }, tf.slice(evalInputs, 0, 1)),
+    );
     if (replacement instanceof tf.Tensor) owned.push(replacement);
     const units = unitShape.reduce((a, b) => a * b, 1);
     const scores = options.scores instanceof tf.Tensor ? options.scores.dataSync() : options.scores;
-    if (!scores || scores.length !== units) throw invalidArgument(FN, 'scores', `one score per unit of '${options.layer}' (${units})`, options.scores);
-    if (Array.from(scores).some((s) => Number.isNaN(s))) throw invalidArgument(FN, 'scores', 'numbers (no NaN)', 'NaN', 'non-finite-input');
+    if (!scores || scores.length !== units)
+      throw invalidArgument(
+        FN,
+        'scores',
+        `one score per unit of '${options.layer}' (${units})`,
+        options.scores,
+      );
+    if (Array.from(scores).some((s) => Number.isNaN(s)))
+      throw invalidArgument(FN, 'scores', 'numbers (no NaN)', 'NaN', 'non-finite-input');
     const ks = options.ks ? [...options.ks] : Array.from({ length: units + 1 }, (_, k) => k);
-    if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 0 || k > units)) throw invalidArgument(FN, 'ks', `integers in [0, ${units}]`, options.ks);
+    if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 0 || k > units))
+      throw invalidArgument(FN, 'ks', `integers in [0, ${units}]`, options.ks);
     const outputShape = tf.tidy(() => model.run(tf.slice(evalInputs, 0, 1)).shape);
     const classes = outputShape.slice(1).reduce((a, b) => a * b, 1);
-    if (labels.some((l) => l < 0 || l >= classes)) throw invalidArgument(FN, 'evaluation.labels', `class indices in [0, ${classes})`, Array.from(labels), 'target-out-of-range');
+    if (labels.some((l) => l < 0 || l >= classes))
+      throw invalidArgument(
+        FN,
+        'evaluation.labels',
+        `class indices in [0, ${classes})`,
+        Array.from(labels),
+        'target-out-of-range',
+      );
 
     const ranking = rankUnits(scores);
     const masks = ablationMasks(ranking, ks, seeds);
@@ -132,12 +188,20 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
     const chunks = chunkRanges(masks.length, perEval, FN, 'perturbationsPerEval');
     prefix = layerPrefix(model, evalInputs, options.layer, at, FN);
     for (const [index, [start, end]] of chunks.entries()) {
-      const chunkSums = evaluateMasks(model, prefix, labels, onLabels.length, masks.slice(start, end), (mask) => keepVector(mask, ranking, permutations), {
-        layer: options.layer,
-        at,
-        unitShape,
-        replacement,
-      });
+      const chunkSums = evaluateMasks(
+        model,
+        prefix,
+        labels,
+        onLabels.length,
+        masks.slice(start, end),
+        (mask) => keepVector(mask, ranking, permutations),
+        {
+          layer: options.layer,
+          at,
+          unitShape,
+          replacement,
+        },
+      );
       sums.set(chunkSums, start * 6);
       options.onProgress?.({ done: end, total: masks.length, stage: 'ablation' });
       if (index + 1 < chunks.length) await yieldToEventLoop();
@@ -149,7 +213,8 @@ export async function neuronAblationCurves(model: Graph, options: NeuronAblation
     const summarise = (side: 0 | 1, count: number) =>
       Object.fromEntries(
         ablationMetrics.map((metric, j) => {
-          const curve = (offset: number) => ks.map((_, k) => sums[((k * perK + offset) * 2 + side) * 3 + j] / count);
+          const curve = (offset: number) =>
+            ks.map((_, k) => sums[((k * perK + offset) * 2 + side) * 3 + j] / count);
           const perSeed = seeds.map((_, s) => curve(2 + s));
           return [metric, summariseCurves(fractions, curve(0), curve(1), perSeed)];
         }),
@@ -197,7 +262,13 @@ function evaluateMasks(
   const logits = tf.tidy(() => {
     const { hooks, inputs } = prefix.forCopies(copies);
     const keep = tf.tensor(keepData, [copies * rows, ...layer.unitShape]);
-    const hook = knockoutHook({ node: layer.layer, at: layer.at, keep, replacement: layer.replacement, name: 'neuronAblationCurves' });
+    const hook = knockoutHook({
+      node: layer.layer,
+      at: layer.at,
+      keep,
+      replacement: layer.replacement,
+      name: 'neuronAblationCurves',
+    });
     return tf.reshape(model.forward(inputs, { hooks: [...hooks, hook], fn: FN }).output, [copies * rows, -1]);
   });
   const data = logits.dataSync();

@@ -11,7 +11,10 @@ describeWithBackends('neuronImportanceReport', ['cpu'], () => {
   beforeAll(() => {
     toy = trainTower3({ seed: 5 });
     const ofClass = (c: number) => Array.from(toy.labels).flatMap((l, i) => (l === c ? [i] : []));
-    const cluster = (c: number) => ({ inputs: tf.tidy(() => tf.gather(toy.inputs, tf.tensor1d(ofClass(c), 'int32'))), labels: ofClass(c).map(() => c) });
+    const cluster = (c: number) => ({
+      inputs: tf.tidy(() => tf.gather(toy.inputs, tf.tensor1d(ofClass(c), 'int32'))),
+      labels: ofClass(c).map(() => c),
+    });
     clusters = { negative: cluster(0), positive: cluster(1) };
   });
   afterAll(() => {
@@ -21,13 +24,21 @@ describeWithBackends('neuronImportanceReport', ['cpu'], () => {
 
   it('scores, ranks and ablates each cluster with each method; JSON round-trips', async () => {
     const stages: string[] = [];
-    const custom = (_model: unknown, { labels }: { labels: Int32Array }) => Array.from({ length: 12 }, (_, u) => (u === 11 ? labels.length : 0));
+    const custom = (_model: unknown, { labels }: { labels: Int32Array }) =>
+      Array.from({ length: 12 }, (_, u) => (u === 11 ? labels.length : 0));
     const report = await neuronImportanceReport(toy.model, 'concat', clusters, {
       methods: { gradXAct: 'gradXAct', gradientAbs: 'gradientAbs', lastUnit: custom },
       seeds: 20,
       onProgress: (p) => stages.push(`${p.done}/${p.total} ${p.stage}`),
     });
-    expect(stages).toEqual(['1/6 negative/gradXAct', '2/6 negative/gradientAbs', '3/6 negative/lastUnit', '4/6 positive/gradXAct', '5/6 positive/gradientAbs', '6/6 positive/lastUnit']);
+    expect(stages).toEqual([
+      '1/6 negative/gradXAct',
+      '2/6 negative/gradientAbs',
+      '3/6 negative/lastUnit',
+      '4/6 positive/gradXAct',
+      '5/6 positive/gradientAbs',
+      '6/6 positive/lastUnit',
+    ]);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     expect(report.units).toBe(12);
     expect(report.ks).toHaveLength(13);
@@ -43,12 +54,25 @@ describeWithBackends('neuronImportanceReport', ['cpu'], () => {
   });
 
   it('leaks nothing and rejects bad input', async () => {
-    await expectNoLeaks(() => neuronImportanceReport(toy.model, 'concat', clusters, { methods: ['gradient'], seeds: 2, ks: [0, 4], mode: 'mean' }));
+    await expectNoLeaks(() =>
+      neuronImportanceReport(toy.model, 'concat', clusters, {
+        methods: ['gradient'],
+        seeds: 2,
+        ks: [0, 4],
+        mode: 'mean',
+      }),
+    );
     await expect(neuronImportanceReport(toy.model, 'nope', clusters)).rejects.toThrow(UnknownNodeError);
-    await expect(neuronImportanceReport(toy.model, 'concat', clusters, { methods: ['magic' as never] })).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      neuronImportanceReport(toy.model, 'concat', clusters, { methods: ['magic' as never] }),
+    ).rejects.toThrow(InvalidArgumentError);
     await expect(neuronImportanceReport(toy.model, 'concat', {})).rejects.toThrow(/clusters/);
-    await expect(neuronImportanceReport(toy.model, 'concat', clusters, { holdout: 2 })).rejects.toThrow(/holdout/);
-    await expect(neuronImportanceReport(toy.model, 'concat', { one: { inputs: clusters.positive.inputs, labels: [1] } })).rejects.toThrow(/labels/);
+    await expect(neuronImportanceReport(toy.model, 'concat', clusters, { holdout: 2 })).rejects.toThrow(
+      /holdout/,
+    );
+    await expect(
+      neuronImportanceReport(toy.model, 'concat', { one: { inputs: clusters.positive.inputs, labels: [1] } }),
+    ).rejects.toThrow(/labels/);
     expect(toy.model.hooks).toHaveLength(0);
   });
 });

@@ -9,7 +9,12 @@ import { numberInRange } from './checks.js';
 /** Scores every unit of the layer from a cluster's ranking part; higher = more important. */
 export type NeuronScorer = (
   model: Graph,
-  context: { readonly layer: string; readonly at: 'output' | 'input'; readonly inputs: tf.Tensor; readonly labels: Int32Array },
+  context: {
+    readonly layer: string;
+    readonly at: 'output' | 'input';
+    readonly inputs: tf.Tensor;
+    readonly labels: Int32Array;
+  },
 ) => ArrayLike<number> | tf.Tensor | Promise<ArrayLike<number> | tf.Tensor>;
 
 /** Gradient scores of `clusterNeuronImportance` (target = each sample's label). */
@@ -56,19 +61,38 @@ export interface NeuronImportanceReport {
   readonly ks: number[];
   readonly fractions: number[];
   readonly seeds: number[];
-  readonly clusters: Record<string, { readonly rankingSize: number; readonly evaluationSize: number; readonly methods: Record<string, MethodReport> }>;
+  readonly clusters: Record<
+    string,
+    {
+      readonly rankingSize: number;
+      readonly evaluationSize: number;
+      readonly methods: Record<string, MethodReport>;
+    }
+  >;
 }
 
 const FN = 'neuronImportanceReport';
 
-function resolveMethods(methods: NeuronImportanceReportOptions['methods']): Array<[string, BuiltinScorer | NeuronScorer]> {
+function resolveMethods(
+  methods: NeuronImportanceReportOptions['methods'],
+): Array<[string, BuiltinScorer | NeuronScorer]> {
   const entries: Array<[string, unknown]> = Array.isArray(methods)
     ? methods.map((m) => [String(m), m])
-    : Object.entries((methods as Record<string, unknown> | undefined) ?? { gradXAct: 'gradXAct', gradientAbs: 'gradientAbs' });
+    : Object.entries(
+        (methods as Record<string, unknown> | undefined) ?? {
+          gradXAct: 'gradXAct',
+          gradientAbs: 'gradientAbs',
+        },
+      );
   if (entries.length === 0) throw invalidArgument(FN, 'methods', 'at least one method', methods);
   for (const [name, method] of entries) {
     if (typeof method !== 'function' && !(typeof method === 'string' && method in builtinScorers)) {
-      throw invalidArgument(FN, `methods.${name}`, `one of ${Object.keys(builtinScorers).join(', ')} or a scorer function`, method);
+      throw invalidArgument(
+        FN,
+        `methods.${name}`,
+        `one of ${Object.keys(builtinScorers).join(', ')} or a scorer function`,
+        method,
+      );
     }
   }
   return entries as Array<[string, BuiltinScorer | NeuronScorer]>;
@@ -76,11 +100,19 @@ function resolveMethods(methods: NeuronImportanceReportOptions['methods']): Arra
 
 /** Seeded split of each cluster into a ranking part and a held-out evaluation part. */
 function split(name: string, cluster: LabelledInputs, holdout: number, seed: number) {
-  if (!cluster || !(cluster.inputs instanceof tf.Tensor)) throw invalidArgument(FN, `clusters.${name}.inputs`, 'a tensor of model inputs', cluster?.inputs);
+  if (!cluster || !(cluster.inputs instanceof tf.Tensor))
+    throw invalidArgument(FN, `clusters.${name}.inputs`, 'a tensor of model inputs', cluster?.inputs);
   const n = cluster.inputs.shape[0];
   const labels = Int32Array.from(cluster.labels ?? []);
-  if (labels.length !== n) throw invalidArgument(FN, `clusters.${name}.labels`, `one class index per sample (${n})`, cluster.labels);
-  if (n < 2) throw invalidArgument(FN, `clusters.${name}`, 'at least two samples (one to rank, one to evaluate)', `${n}`);
+  if (labels.length !== n)
+    throw invalidArgument(FN, `clusters.${name}.labels`, `one class index per sample (${n})`, cluster.labels);
+  if (n < 2)
+    throw invalidArgument(
+      FN,
+      `clusters.${name}`,
+      'at least two samples (one to rank, one to evaluate)',
+      `${n}`,
+    );
   const order = seededPermutation(n, seed);
   const evaluationSize = Math.min(n - 1, Math.max(1, Math.round(holdout * n)));
   const part = (ids: Int32Array) => ({
@@ -120,7 +152,9 @@ export async function neuronImportanceReport(
       parts.set(name, part);
       owned.push(part.evaluation.inputs, part.ranking.inputs);
     }
-    const reference = options.reference ?? (mode === 'mean' ? tf.concat(names.map((n) => parts.get(n)!.ranking.inputs)) : undefined);
+    const reference =
+      options.reference ??
+      (mode === 'mean' ? tf.concat(names.map((n) => parts.get(n)!.ranking.inputs)) : undefined);
     if (reference && reference !== options.reference) owned.push(reference);
     const total = names.length * methods.length;
     let done = 0;
@@ -130,7 +164,10 @@ export async function neuronImportanceReport(
       const { ranking, evaluation } = parts.get(name)!;
       const others = names.filter((n) => n !== name);
       const offCluster = others.length
-        ? { inputs: tf.concat(others.map((n) => parts.get(n)!.evaluation.inputs)), labels: Int32Array.from(others.flatMap((n) => [...parts.get(n)!.evaluation.labels])) }
+        ? {
+            inputs: tf.concat(others.map((n) => parts.get(n)!.evaluation.inputs)),
+            labels: Int32Array.from(others.flatMap((n) => [...parts.get(n)!.evaluation.labels])),
+          }
         : undefined;
       if (offCluster) owned.push(offCluster.inputs);
       let gradientScores: ClusterImportance | undefined;
@@ -166,10 +203,19 @@ export async function neuronImportanceReport(
           perturbationsPerEval: options.perturbationsPerEval,
         });
         shared ??= { units: curves.units, ks: curves.ks, fractions: curves.fractions, seeds: curves.seeds };
-        methodReports[methodName] = { scores, ranking: curves.ranking, cluster: curves.cluster, ...(curves.offCluster ? { offCluster: curves.offCluster } : {}) };
+        methodReports[methodName] = {
+          scores,
+          ranking: curves.ranking,
+          cluster: curves.cluster,
+          ...(curves.offCluster ? { offCluster: curves.offCluster } : {}),
+        };
         options.onProgress?.({ done: ++done, total, stage: `${name}/${methodName}` });
       }
-      report[name] = { rankingSize: ranking.labels.length, evaluationSize: evaluation.labels.length, methods: methodReports };
+      report[name] = {
+        rankingSize: ranking.labels.length,
+        evaluationSize: evaluation.labels.length,
+        methods: methodReports,
+      };
     }
     return { format: 'attrib-neuron-report/1', layer, at, mode, ...shared!, clusters: report };
   } finally {

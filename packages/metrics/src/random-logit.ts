@@ -16,16 +16,22 @@ export interface RandomLogitOptions {
  * Random-logit check (Sixt et al. 2020; Quantus `RandomLogit`): explain each sample for its target
  * and for a random other class, and measure the Spearman similarity. Class-sensitive methods score low.
  */
-export async function randomLogitCheck(model: Graph, inputs: tf.Tensor, options: RandomLogitOptions): Promise<{ similarity: number[]; otherTarget: Int32Array }> {
+export async function randomLogitCheck(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: RandomLogitOptions,
+): Promise<{ similarity: number[]; otherTarget: Int32Array }> {
   const fn = 'randomLogitCheck';
-  if (typeof options?.explain !== 'function') throw invalidArgument(fn, 'explain', 'a function (inputs, target) => attributions', options?.explain);
+  if (typeof options?.explain !== 'function')
+    throw invalidArgument(fn, 'explain', 'a function (inputs, target) => attributions', options?.explain);
   const output = model.run(inputs);
   const shape = output.shape;
   output.dispose();
   const target = targetIndices(options.target, shape, fn);
   if (!target) throw invalidArgument(fn, 'target', 'class indices (not a function)', options.target);
   const classes = shape.slice(1).reduce((a, b) => a * b, 1);
-  if (classes < 2) throw invalidArgument(fn, 'model', 'a model with at least two output classes', `${classes} class`);
+  if (classes < 2)
+    throw invalidArgument(fn, 'model', 'a model with at least two output classes', `${classes} class`);
   const random = seededRandom(options.seed ?? 0);
   const otherTarget = target.map((t) => {
     const pick = Math.floor(random() * (classes - 1));
@@ -39,7 +45,10 @@ export async function randomLogitCheck(model: Graph, inputs: tf.Tensor, options:
     const [x, y] = [a.dataSync(), b.dataSync()];
     const magnitude = (v: number) => (options.abs ? Math.abs(v) : v);
     const similarity = Array.from({ length: rows }, (_, i) =>
-      spearman(Array.from(x.subarray(i * size, (i + 1) * size), magnitude), Array.from(y.subarray(i * size, (i + 1) * size), magnitude)),
+      spearman(
+        Array.from(x.subarray(i * size, (i + 1) * size), magnitude),
+        Array.from(y.subarray(i * size, (i + 1) * size), magnitude),
+      ),
     );
     return { similarity, otherTarget };
   } finally {

@@ -19,7 +19,11 @@ export interface RegionPerturbationOptions {
  * Region perturbation (Samek et al. 2017): most relevant regions first, each replaced by uniform
  * noise; AOPC = mean over steps 0..L of f(x)[t] − f(x_k)[t] (higher = more faithful).
  */
-export async function regionPerturbation(model: Graph, inputs: tf.Tensor, options: RegionPerturbationOptions): Promise<{ curve: tf.Tensor2D; aopc: tf.Tensor1D }> {
+export async function regionPerturbation(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: RegionPerturbationOptions,
+): Promise<{ curve: tf.Tensor2D; aopc: tf.Tensor1D }> {
   const low = options.noise?.low ?? tf.tidy(() => tf.min(inputs).dataSync()[0]);
   const high = options.noise?.high ?? tf.tidy(() => tf.max(inputs).dataSync()[0]);
   const noise = tf.randomUniform(inputs.shape, low, high, 'float32', options.noise?.seed ?? 0);

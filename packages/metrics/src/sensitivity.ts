@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, chunkRanges, invalidArgument, shapeMismatch, yieldToEventLoop, type ProgressCallback } from '@attrib/core';
+import {
+  assertFinite,
+  chunkRanges,
+  invalidArgument,
+  shapeMismatch,
+  yieldToEventLoop,
+  type ProgressCallback,
+} from '@attrib/core';
 import { numberInRange, positiveInteger } from './checks.js';
 import { repeatInterleave } from './infidelity.js';
 
@@ -7,7 +14,10 @@ import { repeatInterleave } from './infidelity.js';
  * Explains a batch. `sampleIndex[r]` is the original sample behind row r, so per-sample arguments
  * (a target list) can be expanded: `target: sampleIndex.map((i) => targets[i])`.
  */
-export type ExplanationFunction = (inputs: tf.Tensor, context: { readonly sampleIndex: Int32Array }) => tf.Tensor | Promise<tf.Tensor>;
+export type ExplanationFunction = (
+  inputs: tf.Tensor,
+  context: { readonly sampleIndex: Int32Array },
+) => tf.Tensor | Promise<tf.Tensor>;
 
 export interface SensitivityMaxOptions {
   /** Noise is uniform in [−perturbRadius, perturbRadius] (Captum's default perturbation). */
@@ -25,16 +35,22 @@ export interface SensitivityMaxOptions {
  * Captum's sensitivity_max (Yeh et al. 2019): the largest relative change of the explanation,
  * ‖e(x + ε) − e(x)‖ / ‖e(x)‖ (‖e(x)‖ = 0 counts as 1), over `nPerturbSamples` uniform perturbations.
  */
-export async function sensitivityMax(explain: ExplanationFunction, inputs: tf.Tensor, options: SensitivityMaxOptions = {}): Promise<{ sensitivity: tf.Tensor1D }> {
+export async function sensitivityMax(
+  explain: ExplanationFunction,
+  inputs: tf.Tensor,
+  options: SensitivityMaxOptions = {},
+): Promise<{ sensitivity: tf.Tensor1D }> {
   const fn = 'sensitivityMax';
-  if (typeof explain !== 'function') throw invalidArgument(fn, 'explain', 'a function (inputs, {sampleIndex}) => attributions', explain);
+  if (typeof explain !== 'function')
+    throw invalidArgument(fn, 'explain', 'a function (inputs, {sampleIndex}) => attributions', explain);
   assertFinite(inputs, fn, 'inputs');
   const radius = numberInRange(fn, 'perturbRadius', options.perturbRadius ?? 0.02, 0, Infinity);
   const n = positiveInteger(fn, 'nPerturbSamples', options.nPerturbSamples, 10);
   const normOrd = options.normOrd ?? 'fro';
   if (normOrd !== 'fro' && normOrd !== 'inf') throw invalidArgument(fn, 'normOrd', `'fro' or 'inf'`, normOrd);
   const batch = inputs.shape[0];
-  const norm = (rows: tf.Tensor) => (normOrd === 'fro' ? tf.norm(rows, 'euclidean', 1) : tf.max(tf.abs(rows), 1));
+  const norm = (rows: tf.Tensor) =>
+    normOrd === 'fro' ? tf.norm(rows, 'euclidean', 1) : tf.max(tf.abs(rows), 1);
 
   const sampleIndex = Int32Array.from({ length: batch }, (_, i) => i);
   const original = await explain(inputs, { sampleIndex });
@@ -52,7 +68,10 @@ export async function sensitivityMax(explain: ExplanationFunction, inputs: tf.Te
       const rowSamples = Int32Array.from({ length: end - start }, (_, r) => Math.floor((start + r) / n));
       const perturbed = tf.tidy(() => {
         const expanded = tf.slice(repeatInterleave(inputs, n), start, end - start);
-        return tf.add(expanded, tf.randomUniform(expanded.shape, -radius, radius, 'float32', (options.seed ?? 0) * 1000003 + index));
+        return tf.add(
+          expanded,
+          tf.randomUniform(expanded.shape, -radius, radius, 'float32', (options.seed ?? 0) * 1000003 + index),
+        );
       });
       let explanation: tf.Tensor;
       try {
@@ -64,7 +83,12 @@ export async function sensitivityMax(explain: ExplanationFunction, inputs: tf.Te
       try {
         data = tf.tidy(() => {
           if (explanation.size !== (end - start) * originalFlat.shape[1]!) {
-            throw shapeMismatch(fn, 'explain(...)', `[${end - start}, ...] with the original explanation's size per row`, explanation.shape);
+            throw shapeMismatch(
+              fn,
+              'explain(...)',
+              `[${end - start}, ...] with the original explanation's size per row`,
+              explanation.shape,
+            );
           }
           const which = tf.tensor1d(rowSamples, 'int32');
           const change = tf.sub(tf.reshape(explanation, [end - start, -1]), tf.gather(originalFlat, which));

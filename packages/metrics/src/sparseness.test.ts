@@ -15,7 +15,10 @@ function literalGini(values: number[]): number {
 describeWithBackends('sparseness and complexity', ['cpu'], () => {
   it('gives 1 − 1/n for a one-hot explanation and 0 for a uniform one', () => {
     const n = 7;
-    const rows = tf.tensor2d([[0, 0, 3, 0, 0, 0, 0], [2, 2, 2, 2, 2, 2, 2]]);
+    const rows = tf.tensor2d([
+      [0, 0, 3, 0, 0, 0, 0],
+      [2, 2, 2, 2, 2, 2, 2],
+    ]);
     const gini = sparseness(rows).arraySync();
     expect(gini[0]).toBeCloseTo(1 - 1 / n, 6);
     expect(gini[1]).toBeCloseTo(0, 6);

@@ -6,7 +6,12 @@ import { invalidArgument } from '@attrib/core';
 function perSample(fn: string, attributions: tf.Tensor, score: (row: Float64Array) => number): tf.Tensor1D {
   requireTensor(fn, 'attributions', attributions);
   if (attributions.rank < 2 || perSampleSize(attributions) === 0) {
-    throw invalidArgument(fn, 'attributions', 'a batched tensor [N, ...] with at least one value per sample', attributions);
+    throw invalidArgument(
+      fn,
+      'attributions',
+      'a batched tensor [N, ...] with at least one value per sample',
+      attributions,
+    );
   }
   const rows = rowsOf(attributions.dataSync() as Float32Array, attributions.shape[0]);
   return tf.tensor1d(rows.map((row) => score(Float64Array.from(row, Math.abs))));

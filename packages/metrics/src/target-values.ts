@@ -5,7 +5,12 @@ import { selectTarget, targetIndices, type ForwardHook, type Graph, type Target 
  * The target's per-row indices for a batch of `rows` rows in which each original sample occupies
  * `repeat` consecutive rows (Captum's repeat_interleave). `null` when the target is a function.
  */
-export function expandedTarget(target: Target | undefined, outputShape: readonly number[], repeat: number, fn: string): Int32Array | null {
+export function expandedTarget(
+  target: Target | undefined,
+  outputShape: readonly number[],
+  repeat: number,
+  fn: string,
+): Int32Array | null {
   const indices = targetIndices(target, outputShape, fn);
   if (!indices) return null;
   const rows = new Int32Array(indices.length * repeat);

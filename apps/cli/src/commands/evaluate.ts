@@ -20,7 +20,8 @@ const CLASS_NAMES = ['negative', 'positive'];
 
 const integerAtLeast = (minimum: number) => (name: string) => (value: string) => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < minimum) throw new InvalidArgumentError(`--${name} must be an integer ≥ ${minimum}.`);
+  if (!Number.isInteger(parsed) || parsed < minimum)
+    throw new InvalidArgumentError(`--${name} must be an integer ≥ ${minimum}.`);
   return parsed;
 };
 const nonNegativeInteger = integerAtLeast(0);
@@ -28,7 +29,17 @@ const positiveInteger = integerAtLeast(1);
 
 /** One line per cluster and method: what ablating the top-ranked units does to accuracy, against random. */
 export function formatEvaluation(report: NeuronImportanceReport): string {
-  const header = ['cluster', 'method', 'top units', 'AUC top', 'AUC random', 'AUC bottom', 'random−top', 'p', 'off-cluster AUC top'];
+  const header = [
+    'cluster',
+    'method',
+    'top units',
+    'AUC top',
+    'AUC random',
+    'AUC bottom',
+    'random−top',
+    'p',
+    'off-cluster AUC top',
+  ];
   const rows = Object.entries(report.clusters).flatMap(([cluster, { methods }]) =>
     Object.entries(methods).map(([method, m]) => {
       const accuracy = m.cluster.accuracy;
@@ -46,7 +57,11 @@ export function formatEvaluation(report: NeuronImportanceReport): string {
     }),
   );
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   return [
     `Neuron ablation on '${report.layer}' (${report.units} units, ${report.mode} ablation, ${report.seeds.length} random seeds): accuracy area over the ablated share`,
     line(header),
@@ -60,12 +75,21 @@ export function formatEvaluation(report: NeuronImportanceReport): string {
 export function register(program: Command): void {
   program
     .command('evaluate')
-    .description('train the 3-tower toy model, rank the units of a layer per class cluster, and compare top-k / bottom-k / random-k ablation curves')
+    .description(
+      'train the 3-tower toy model, rank the units of a layer per class cluster, and compare top-k / bottom-k / random-k ablation curves',
+    )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('wasm'))
-    .option('--seed <n>', 'seed for the data, the initial weights and the ranking/evaluation split', nonNegativeInteger('seed'), 0)
+    .option(
+      '--seed <n>',
+      'seed for the data, the initial weights and the ranking/evaluation split',
+      nonNegativeInteger('seed'),
+      0,
+    )
     .option('--seeds <n>', 'random-k seeds per curve', positiveInteger('seeds'), 20)
     .option('--layer <node>', 'layer whose units are ranked and ablated', 'concat')
-    .addOption(new Option('--mode <mode>', 'what an ablated unit becomes').choices(['zero', 'mean']).default('zero'))
+    .addOption(
+      new Option('--mode <mode>', 'what an ablated unit becomes').choices(['zero', 'mean']).default('zero'),
+    )
     .option('--json', 'print the report as JSON')
     .action(async (flags: EvaluateFlags) => {
       await useBackend(flags.backend);
@@ -73,11 +97,23 @@ export function register(program: Command): void {
       const clusters = Object.fromEntries(
         CLASS_NAMES.map((name, label) => {
           const ids = Array.from(toy.labels).flatMap((l, i) => (l === label ? [i] : []));
-          return [name, { inputs: tf.tidy(() => tf.gather(toy.inputs, tf.tensor1d(ids, 'int32'))), labels: ids.map(() => label) }];
+          return [
+            name,
+            {
+              inputs: tf.tidy(() => tf.gather(toy.inputs, tf.tensor1d(ids, 'int32'))),
+              labels: ids.map(() => label),
+            },
+          ];
         }),
       );
       // A bar only for a person watching: never in pipes, logs or --json output.
-      const bar = process.stdout.isTTY && !flags.json ? new cliProgress.SingleBar({ format: 'evaluating [{bar}] {value}/{total}  {stage}' }, cliProgress.Presets.shades_classic) : undefined;
+      const bar =
+        process.stdout.isTTY && !flags.json
+          ? new cliProgress.SingleBar(
+              { format: 'evaluating [{bar}] {value}/{total}  {stage}' },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
       let report: NeuronImportanceReport | undefined;
       let failure: string | undefined;
       try {

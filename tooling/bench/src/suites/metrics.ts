@@ -30,8 +30,17 @@ function permutation(n: number, seed: number): number[] {
  * The straightforward way, made as fair as it gets: one knock-out forward pass per (k, curve) with
  * the mean target logit kept on the device, everything read once at the end.
  */
-async function oneForwardPerMask(model: Graph, inputs: tf.Tensor, ranking: number[], units: number): Promise<Float32Array> {
-  const orders = [ranking, [...ranking].reverse(), ...Array.from({ length: SEEDS }, (_, s) => permutation(units, s))];
+async function oneForwardPerMask(
+  model: Graph,
+  inputs: tf.Tensor,
+  ranking: number[],
+  units: number,
+): Promise<Float32Array> {
+  const orders = [
+    ranking,
+    [...ranking].reverse(),
+    ...Array.from({ length: SEEDS }, (_, s) => permutation(units, s)),
+  ];
   const means: tf.Tensor[] = [];
   for (let k = 0; k <= units; k++) {
     for (const order of orders) {
@@ -61,11 +70,20 @@ export const suite: BenchSuite = {
     try {
       return await compareToBaseline(
         `mlp_pos_neg / ${LAYER} (${(units + 1) * (SEEDS + 2)} masks × ${SAMPLES} inputs)`,
-        { name: 'one knock-out forward per (k, seed)', fn: () => oneForwardPerMask(model, inputs, ranking, units) },
+        {
+          name: 'one knock-out forward per (k, seed)',
+          fn: () => oneForwardPerMask(model, inputs, ranking, units),
+        },
         [
           {
             name: 'neuronAblationCurves (batched masks)',
-            fn: () => neuronAblationCurves(model, { layer: LAYER, scores, evaluation: { inputs, labels }, seeds: SEEDS }),
+            fn: () =>
+              neuronAblationCurves(model, {
+                layer: LAYER,
+                scores,
+                evaluation: { inputs, labels },
+                seeds: SEEDS,
+              }),
           },
         ],
         { rounds: 3, iterations },
