@@ -130,6 +130,20 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
     });
   });
 
+  it('reports progress per chunk of masks', async () => {
+    const progress: string[] = [];
+    await neuronAblationCurves(toy.model, {
+      layer: 'concat',
+      scores,
+      evaluation,
+      ks: [0, 1, 2],
+      seeds: 2,
+      perturbationsPerEval: 5,
+      onProgress: (p) => progress.push(`${p.done}/${p.total}`),
+    });
+    expect(progress).toEqual(['5/12', '10/12', '12/12']);
+  });
+
   it('ablates the tensor entering a node, by a value', async () => {
     const result = await neuronAblationCurves(toy.model, {
       layer: 'combiner',
