@@ -14,7 +14,7 @@ function rawGradient(model: Graph, inputs: tf.Tensor): tf.Tensor {
 export const suite: BenchSuite = {
   name: 'gradients',
   description: 'saliency, IG-50 and layerConductance on cnn_small vs raw tf.grad of the target logit',
-  async run({ scale }) {
+  async run({ scale, backend }) {
     const rows: BenchRow[] = [];
     const model = fixtureModel('cnn_small');
     for (const batch of [4, 32]) {
@@ -28,7 +28,8 @@ export const suite: BenchSuite = {
           { iterations: Math.max(1, Math.round(7 * scale)) },
         )),
       );
-      const pathIterations = Math.max(1, Math.round((batch > 4 ? 2 : 4) * scale));
+      // cpu is ~8x slower than wasm on these convolutions: fewer timed runs there.
+      const pathIterations = Math.max(1, Math.round((backend === 'wasm' ? 7 : batch > 4 ? 2 : 4) * scale));
       rows.push(
         ...(await compareToBaseline(
           `cnn_small, batch ${batch}: ${nSteps} path points`,
@@ -60,7 +61,7 @@ export const suite: BenchSuite = {
                 (await layerConductance(model, inputs, { layer: 'conv2', target, nSteps })).attributions,
             },
           ],
-          { iterations: pathIterations, rounds: 2 },
+          { iterations: pathIterations, rounds: backend === 'wasm' ? 3 : 2 },
         )),
       );
       tf.dispose([inputs, stacked]);
