@@ -9,6 +9,16 @@ export interface LayerGradients {
   readonly activations: Map<string, tf.Tensor>;
 }
 
+/** Names (nodes and graph inputs) the output depends on: only those can receive a gradient. */
+function feedingOutput(model: Graph): Set<string> {
+  const live = new Set([model.output]);
+  for (let i = model.nodes.length - 1; i >= 0; i--) {
+    const node = model.nodes[i];
+    if (live.has(node.name)) node.inputs.forEach((input) => live.add(input));
+  }
+  return live;
+}
+
 /**
  * Gradients of the target at layer tensors only, from one forward pass and a backward pass that stops
  * at those tensors. A zero probe is added to each tensor and the target is differentiated with respect
@@ -33,27 +43,35 @@ export function layerGradients(
     return values.map((v) => one.get(v)!.shape.slice(1));
   });
   const probes = values.map((_, i) => tf.zeros([rows, ...shapes[i]]));
+  // A tensor off every path to the output has a zero gradient (as in core's gradients()); tfjs
+  // refuses to differentiate with respect to it, so only the others are differentiated.
+  const live = feedingOutput(model);
+  const liveIndices = values.flatMap((v, i) => (live.has(v) ? [i] : []));
   const captured = new Map<string, tf.Tensor>();
-  const probed = (name: string, tensor: tf.Tensor, probe: tf.Tensor) => {
-    captured.set(name, tf.keep(tf.clone(tensor)));
-    return tf.add(tensor, probe);
+  const objective = (probeOf: (i: number) => tf.Tensor) => {
+    const hooks: ForwardHook[] = [];
+    let input = inputs;
+    values.forEach((value, i) => {
+      const probed = (tensor: tf.Tensor) => {
+        captured.set(value, tf.keep(tf.clone(tensor)));
+        return tf.add(tensor, probeOf(i));
+      };
+      if (model.isInput(value)) input = probed(inputs);
+      else hooks.push({ name: 'layer probe', node: value, after: ({ output }) => probed(output) });
+    });
+    return tf.sum(selectTarget(model.forward(input, { hooks, fn }).output, target, fn)) as tf.Scalar;
   };
+  let grads: tf.Tensor[] = [];
   try {
-    const grads = tf.grads((...ps: tf.Tensor[]) => {
-      const hooks: ForwardHook[] = [];
-      let input = inputs;
-      values.forEach((value, i) => {
-        if (model.isInput(value)) input = probed(value, inputs, ps[i]);
-        else
-          hooks.push({
-            name: 'layer probe',
-            node: value,
-            after: ({ output }) => probed(value, output, ps[i]),
-          });
-      });
-      return tf.sum(selectTarget(model.forward(input, { hooks, fn }).output, target, fn)) as tf.Scalar;
-    })(probes);
-    const byValue = new Map(values.map((v, i) => [v, grads[i]]));
+    if (liveIndices.length === 0) tf.tidy(() => objective((i) => probes[i]));
+    else {
+      grads = tf.grads((...ps: tf.Tensor[]) =>
+        objective((i) => (live.has(values[i]) ? ps[liveIndices.indexOf(i)] : probes[i])),
+      )(liveIndices.map((i) => probes[i]));
+    }
+    const byValue = new Map(
+      values.map((v, i) => [v, live.has(v) ? grads[liveIndices.indexOf(i)] : probes[i]]),
+    );
     const gradients = new Map<string, tf.Tensor>();
     const activations = new Map<string, tf.Tensor>();
     for (const l of layers) {
@@ -61,9 +79,8 @@ export function layerGradients(
       gradients.set(l.key, tf.clone(byValue.get(l.value)!));
       activations.set(l.key, tf.clone(captured.get(l.value)!));
     }
-    tf.dispose(grads);
     return { gradients, activations };
   } finally {
-    tf.dispose([...probes, ...captured.values()]);
+    tf.dispose([...grads, ...probes, ...captured.values()]);
   }
 }

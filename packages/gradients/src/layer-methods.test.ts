@@ -69,6 +69,17 @@ describeWithBackends('layer methods', ['cpu'], () => {
     expectTensorsClose(both.attributions.fc1, plain.attributions, { atol: 1e-6 });
   });
 
+  it('a layer off every path to the output has a zero gradient (alone or with others)', async () => {
+    const spec = tinyModels.mlp();
+    const model = loadModel({ ...spec, nodes: [...spec.nodes, { ...spec.nodes[0], name: 'unused' }] });
+    const alone = await layerGradient(model, xm, { layer: 'unused', target: 0 });
+    expectTensorsClose(alone.attributions, tf.zeros([4, 4]), { atol: 0 });
+    const both = await layerConductance(model, xm, { layer: ['unused', 'fc1'], target: 0, nSteps: 4 });
+    expectTensorsClose(both.attributions.unused, tf.zeros([4, 4]), { atol: 0 });
+    const reference = await layerConductance(mlp, xm, { layer: 'fc1', target: 0, nSteps: 4 });
+    expectTensorsClose(both.attributions.fc1, reference.attributions, { atol: 1e-6 });
+  });
+
   it('internalInfluence is Σ s_k · layerGradient at the input-space path points', async () => {
     const { alphas, stepSizes } = approximation('gausslegendre', 6);
     let expected = tf.zeros([3, 2, 2, 3]);
