@@ -70,7 +70,16 @@ describeWithBackends('gradientShap', ['cpu'], () => {
     const linear = loadModel({ ...tinyModels.mlp(), nodes: [tinyModels.mlp().nodes[0]], output: 'fc1' });
     const xs = randomTensor([5, 3], 73);
     const b = randomTensor([1, 3], 74);
-    const shap = await gradientShap(linear, xs, { baselines: b, target: 2, nSamples: 3, seed: 1 });
+    const shap = await gradientShap(linear, xs, {
+      baselines: b,
+      target: 2,
+      nSamples: 3,
+      seed: 1,
+      returnConvergenceDelta: true,
+    });
+    // On an affine model every single-point estimate is complete.
+    expect(shap.delta!.shape).toEqual([15]);
+    expectTensorsClose(shap.delta!, tf.zeros([15]), { atol: 1e-5 });
     const ig = await integratedGradients(linear, xs, { baselines: b, target: 2, nSteps: 2 });
     expectTensorsClose(shap.attributions, ig.attributions, { atol: 1e-5 });
   });
@@ -84,6 +93,7 @@ describeWithBackends('gradientShap', ['cpu'], () => {
   it('leaves no tensors behind and refuses bad arguments with typed errors', async () => {
     await expectNoLeaks(() =>
       gradientShap(model, x, {
+        returnConvergenceDelta: true,
         baselines: distribution,
         target: targets,
         nSamples: 3,

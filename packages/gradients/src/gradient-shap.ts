@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, invalidArgument, shapeMismatch, yieldToEventLoop, type Graph } from '@attrib/core';
+import {
+  gradients,
+  invalidArgument,
+  selectTarget,
+  shapeMismatch,
+  yieldToEventLoop,
+  type Graph,
+} from '@attrib/core';
 import { checkInput } from './approximation-input.js';
 import { accumulate, repeatTarget, stepChunks, sumSteps } from './approximation-path.js';
 import { normalTensor, seededRandom, uniformTensor, type SeededRandom } from './random.js';
@@ -14,6 +21,11 @@ export interface GradientShapOptions extends TargetOptions, BatchingOptions {
   readonly stdevs?: number;
   /** Seed of every random draw (default 0), so a run is reproducible. */
   readonly seed?: number;
+  /**
+   * Also return `delta` per draw, shape `[nSamples·N]` (row j·N + i: draw j of sample i):
+   * `Σ (∂f/∂x · (x'−b)) − (f(x')[t] − f(b)[t])`, the completeness gap of that single-point estimate.
+   */
+  readonly returnConvergenceDelta?: boolean;
 }
 
 /** One copy's draws for all samples: noisy input, its baseline, and α, built in a fixed order. */
@@ -71,6 +83,7 @@ export async function gradientShap(
   const chunks = stepChunks(nSamples, batch, options.internalBatchSize, fn);
   const random = seededRandom(options.seed ?? 0);
   let total: tf.Tensor | undefined;
+  const deltas: tf.Tensor[] = [];
   try {
     for (let c = 0; c < chunks.length; c++) {
       if (c > 0) await yieldToEventLoop();
@@ -85,27 +98,41 @@ export async function gradientShap(
           draws.map((d) => tf.sub(d.noisy, d.baseline)),
           0,
         ),
+        // The two ends of every draw's path, stacked for the delta's single forward pass.
+        ends: options.returnConvergenceDelta
+          ? tf.concat([...draws.map((d) => d.noisy), ...draws.map((d) => d.baseline)], 0)
+          : undefined,
       }));
       tf.dispose(draws.flatMap((d) => [d.noisy, d.baseline, d.point]));
       try {
-        const result = gradients(model, stacked.point, {
-          target: repeatTarget(options.target, end - start, batch, fn),
-          fn,
-        });
+        const target = repeatTarget(options.target, end - start, batch, fn);
+        const result = gradients(model, stacked.point, { target, fn });
         tf.dispose([result.output, result.objective]);
         const [gradient] = result.inputGradients;
-        const part = tf.tidy(() =>
-          sumSteps(tf.mul(gradient, stacked.difference), new Array<number>(end - start).fill(1), batch),
-        );
+        const [part, delta] = tf.tidy(() => {
+          const rows = tf.mul(gradient, stacked.difference);
+          const summed = sumSteps(rows, new Array<number>(end - start).fill(1), batch);
+          if (!stacked.ends) return [summed];
+          const rowCount = rows.shape[0];
+          const values = selectTarget(
+            model.forward(stacked.ends, { fn }).output,
+            repeatTarget(target, 2, rowCount, fn),
+            fn,
+          );
+          const gap = tf.sub(tf.slice(values, [0], [rowCount]), tf.slice(values, [rowCount], [rowCount]));
+          return [summed, tf.sub(tf.sum(tf.reshape(rows, [rowCount, -1]), 1), gap)];
+        });
         gradient.dispose();
         total = accumulate(total, part);
+        if (delta) deltas.push(delta);
       } finally {
-        tf.dispose([stacked.point, stacked.difference]);
+        tf.dispose([stacked.point, stacked.difference, ...(stacked.ends ? [stacked.ends] : [])]);
       }
       options.onProgress?.({ done: end, total: nSamples, stage: 'baseline draws' });
     }
-    return { attributions: tf.tidy(() => tf.div(total!, nSamples)) };
+    const attributions = tf.tidy(() => tf.div(total!, nSamples));
+    return options.returnConvergenceDelta ? { attributions, delta: tf.concat(deltas, 0) } : { attributions };
   } finally {
-    if (total) total.dispose();
+    tf.dispose([...(total ? [total] : []), ...deltas]);
   }
 }
