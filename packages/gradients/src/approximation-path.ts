@@ -76,7 +76,7 @@ export function sumSteps(rows: tf.Tensor, stepSizes: readonly number[], batch: n
   });
 }
 
-/** In-place accumulation into a slot that starts empty: disposes the old sum and the addend. */
+/** `sum + addend` for a running total that starts empty; frees both operands so the loop holds one tensor. */
 export function accumulate(sum: tf.Tensor | undefined, addend: tf.Tensor): tf.Tensor {
   if (!sum) return addend;
   const next = tf.add(sum, addend);
