@@ -23,3 +23,17 @@ export function convergenceDelta(
     return tf.sub(total, gap) as tf.Tensor1D;
   });
 }
+
+/** `{ attributions, delta }`, freeing the attributions (`owned`) if the delta cannot be computed. */
+export function withDelta<A, D>(
+  attributions: A,
+  owned: readonly tf.Tensor[],
+  delta: () => D,
+): { attributions: A; delta: D } {
+  try {
+    return { attributions, delta: delta() };
+  } catch (error) {
+    tf.dispose([...owned]);
+    throw error;
+  }
+}

@@ -3,7 +3,7 @@ import { gradients, type Graph } from '@attrib/core';
 import { approximation, checkSteps, resolveMethod, type ApproximationMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
-import { convergenceDelta } from './integrated-gradients-delta.js';
+import { convergenceDelta, withDelta } from './integrated-gradients-delta.js';
 import type { AttributionResult, Baselines, BatchingOptions, TargetOptions } from './types.js';
 
 /** Captum's method names, in camelCase or as Captum spells them. */
@@ -63,10 +63,9 @@ export async function integratedGradients(
     );
     const attributions = tf.tidy(() => tf.mul(tf.sub(input, baseline), total!));
     if (!options.returnConvergenceDelta) return { attributions };
-    return {
-      attributions,
-      delta: convergenceDelta(model, input, baseline, options.target, attributions, fn),
-    };
+    return withDelta(attributions, [attributions], () =>
+      convergenceDelta(model, input, baseline, options.target, attributions, fn),
+    );
   } finally {
     tf.dispose([baseline, ...(total ? [total] : [])]);
   }

@@ -4,7 +4,7 @@ import { approximation, checkSteps, resolveMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
-import { convergenceDelta } from './integrated-gradients-delta.js';
+import { convergenceDelta, withDelta } from './integrated-gradients-delta.js';
 import { layerGradients } from './layer-gradient-probes.js';
 import { perLayer, resolveLayers } from './layer-selection.js';
 import type {
@@ -95,10 +95,15 @@ export async function layerConductance<L extends LayerSelection>(
     );
     const attributions = perLayer(options.layer, layers, (l) => tf.clone(totals.get(l.key)!));
     if (!options.returnConvergenceDelta) return { attributions };
-    const delta = perLayer(options.layer, layers, (l) =>
-      convergenceDelta(model, input, baseline, options.target, totals.get(l.key)!, fn),
+    const owned =
+      attributions instanceof tf.Tensor
+        ? [attributions]
+        : Object.values(attributions as Record<string, tf.Tensor>);
+    return withDelta(attributions, owned, () =>
+      perLayer(options.layer, layers, (l) =>
+        convergenceDelta(model, input, baseline, options.target, totals.get(l.key)!, fn),
+      ),
     );
-    return { attributions, delta };
   } finally {
     tf.dispose([
       baseline,

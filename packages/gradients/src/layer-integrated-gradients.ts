@@ -11,7 +11,7 @@ import {
   tileBatch,
 } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
-import { convergenceDelta } from './integrated-gradients-delta.js';
+import { convergenceDelta, withDelta } from './integrated-gradients-delta.js';
 import { resolveLayers } from './layer-selection.js';
 import type { TargetOptions } from './types.js';
 
@@ -96,10 +96,9 @@ export async function layerIntegratedGradients(
     }
     const attributions = tf.tidy(() => tf.mul(tf.sub(atInput, atBaseline), total!));
     if (!options.returnConvergenceDelta) return { attributions };
-    return {
-      attributions,
-      delta: convergenceDelta(model, input, baseline, options.target, attributions, fn),
-    };
+    return withDelta(attributions, [attributions], () =>
+      convergenceDelta(model, input, baseline, options.target, attributions, fn),
+    );
   } finally {
     tf.dispose([baseline, ...ends, ...(total ? [total] : [])]);
   }
