@@ -53,6 +53,53 @@ function padSpatial(x: tf.Tensor4D, pad: number[], value: number): tf.Tensor4D {
   );
 }
 
+/**
+ * Max-pooling over windows that tile the input, with a backward that routes each window's gradient to
+ * its first maximum in row-major order (torch's rule, and the conformance fixtures'). tfjs-backend-wasm's
+ * own MaxPool backward breaks ties differently (at an all-zero input every window ties), and tfjs has no
+ * gradient for MaxPoolGrad; this backward is built from ops that all have gradients, so second-order
+ * gradients (of explanations with respect to parameters) pass through it.
+ */
+function maxPoolFirstMaximum(x: tf.Tensor4D, [kh, kw]: [number, number]): tf.Tensor4D {
+  const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const value = tf.maxPool(input, [kh, kw], [kh, kw], 'valid');
+    save([input]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+        const [n, h, w, c] = dy.shape;
+        const [, fullH, fullW] = saved.shape;
+        const covered = tf.slice(saved, [0, 0, 0, 0], [n, h * kh, w * kw, c]);
+        // [n, h, w, c, kh·kw]: each window's values in row-major order; argMax picks the first maximum.
+        const windows = tf.reshape(
+          tf.transpose(tf.reshape(covered, [n, h, kh, w, kw, c]), [0, 1, 3, 5, 2, 4]),
+          [n, h, w, c, kh * kw],
+        );
+        const first =
+          kh * kw === 1
+            ? tf.onesLike(windows)
+            : tf.cast(tf.oneHot(tf.argMax(windows, -1), kh * kw), dy.dtype);
+        const routed = tf.mul(first, tf.expandDims(dy, -1));
+        const back = tf.reshape(tf.transpose(tf.reshape(routed, [n, h, w, c, kh, kw]), [0, 1, 4, 2, 5, 3]), [
+          n,
+          h * kh,
+          w * kw,
+          c,
+        ]);
+        // Rows and columns past the last full window get nothing.
+        return tf.pad(back, [
+          [0, 0],
+          [0, fullH - h * kh],
+          [0, fullW - w * kw],
+          [0, 0],
+        ]);
+      },
+    };
+  });
+  return pool(x) as tf.Tensor4D;
+}
+
 const linear: KindDefinition = {
   kind: 'linear',
   category: 'linear',
@@ -164,9 +211,9 @@ function pool(kind: 'maxpool2d' | 'avgpool2d'): KindDefinition {
       const strides = numbers(config, 'strides', 2, size) as [number, number];
       const pad = numbers(config, 'pad', 4, [0, 0, 0, 0]);
       const padded = padSpatial(x as tf.Tensor4D, pad, kind === 'maxpool2d' ? -Infinity : 0);
-      return kind === 'maxpool2d'
-        ? tf.maxPool(padded, size, strides, 'valid')
-        : tf.avgPool(padded, size, strides, 'valid');
+      if (kind === 'avgpool2d') return tf.avgPool(padded, size, strides, 'valid');
+      const tiles = size[0] === strides[0] && size[1] === strides[1] && pad.every((p) => p === 0);
+      return tiles ? maxPoolFirstMaximum(padded, size) : tf.maxPool(padded, size, strides, 'valid');
     },
   };
 }

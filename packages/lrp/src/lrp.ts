@@ -15,7 +15,6 @@ import { canonize, type Canonizer } from './canonizer.js';
 import type { Composite } from './composite.js';
 import { epsilonPlus } from './presets.js';
 import { perSampleSum, relevanceLedger } from './relevance-ledger.js';
-import { maxPoolGradient } from './rules/max-pool-gradient.js';
 
 /**
  * How the output is seeded. `'onehot'` (default, Zennit): relevance 1 at the target, so every
@@ -112,13 +111,7 @@ function resolveRules(
           rule,
         );
       }
-      return [
-        node.name,
-        ledger.instrument(
-          node,
-          rule ?? (node.module.kind === 'maxpool2d' ? maxPoolGradient() : gradientRule),
-        ),
-      ];
+      return [node.name, ledger.instrument(node, rule ?? gradientRule)];
     }),
   );
 }
