@@ -105,7 +105,12 @@ describeWithBackends('gradients', ['cpu'], () => {
     );
     const before = tf.memory().numTensors;
     expect(() => gradients(graph, x, { objective: () => tf.ones([3]) })).toThrow(/one value per sample/);
-    const failing = { node: 'fc2', after: () => { throw new Error('hook failed'); } };
+    const failing = {
+      node: 'fc2',
+      after: () => {
+        throw new Error('hook failed');
+      },
+    };
     expect(() => gradients(graph, x, { target: 0, hooks: [failing] })).toThrow(/hook failed/);
     expect(() => gradients(graph, x, { target: 5 })).toThrow(/target/);
     expect(tf.memory().numTensors).toBe(before);

@@ -59,3 +59,4 @@ export { assertFinite, resolveBaseline } from './validate.js';
 export { ensureTfjsExtras } from './setup.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';
 export { streamingStats, type StreamingStats, type StreamingStatsState } from './streaming-stats.js';
+export { seededRandom, randomPermutation, normalTensor, uniformTensor, type SeededRandom } from './random.js';

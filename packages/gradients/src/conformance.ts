@@ -4,4 +4,8 @@ import { pathConformanceAdapters } from './path-conformance.js';
 import { ruleConformanceAdapters } from './rule-conformance.js';
 
 /** Methods of this package checked against the reference fixtures (tooling/conformance). */
-export const conformanceAdapters: readonly ConformanceAdapter[] = [...clusterConformanceAdapters, ...pathConformanceAdapters, ...ruleConformanceAdapters];
+export const conformanceAdapters: readonly ConformanceAdapter[] = [
+  ...clusterConformanceAdapters,
+  ...pathConformanceAdapters,
+  ...ruleConformanceAdapters,
+];

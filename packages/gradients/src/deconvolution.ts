@@ -8,11 +8,35 @@ import type { AttributionResult, TargetOptions } from './types.js';
  * Deconvolution (Zeiler & Fergus; Captum `Deconvolution`): the gradient of the target when every
  * ReLU's backward is a ReLU of the arriving gradient. Batched: one forward, one walk.
  */
-export function deconvolution(model: Graph, inputs: tf.Tensor, options: TargetOptions = {}): AttributionResult {
-  return { attributions: ruleInputGradient(model, inputs, atEveryRelu(deconvolutionReluRule), { target: options.target }, 'deconvolution') };
+export function deconvolution(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: TargetOptions = {},
+): AttributionResult {
+  return {
+    attributions: ruleInputGradient(
+      model,
+      inputs,
+      atEveryRelu(deconvolutionReluRule),
+      { target: options.target },
+      'deconvolution',
+    ),
+  };
 }
 
 /** Deconvolution of one neuron of a layer (Captum `NeuronDeconvolution`). */
-export function neuronDeconvolution(model: Graph, inputs: tf.Tensor, options: NeuronOptions): AttributionResult {
-  return { attributions: ruleInputGradient(model, inputs, atEveryRelu(deconvolutionReluRule), { neuron: options }, 'neuronDeconvolution') };
+export function neuronDeconvolution(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: NeuronOptions,
+): AttributionResult {
+  return {
+    attributions: ruleInputGradient(
+      model,
+      inputs,
+      atEveryRelu(deconvolutionReluRule),
+      { neuron: options },
+      'neuronDeconvolution',
+    ),
+  };
 }

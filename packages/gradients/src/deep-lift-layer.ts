@@ -11,7 +11,11 @@ export interface LayerDeepLiftOptions extends DeepLiftOptions, LayerOptions {}
  * DeepLift attributed to a layer's output (or input) (Captum `LayerDeepLift`):
  * `(a(x) − a(b)) · multiplier at a`, with `delta = Σ attr − (f(x)[t] − f(b)[t])`.
  */
-export function layerDeepLift(model: Graph, inputs: tf.Tensor, options: LayerDeepLiftOptions): AttributionResult {
+export function layerDeepLift(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerDeepLiftOptions,
+): AttributionResult {
   const fn = 'layerDeepLift';
   checkInputs(model, inputs, fn);
   checkDeepLiftOptions(options, fn);
@@ -27,7 +31,10 @@ export function layerDeepLift(model: Graph, inputs: tf.Tensor, options: LayerDee
         layer: { name: options.layer, atInput: options.attributeToLayerInput === true },
         fn,
       });
-      const attributions = options.multiplyByInputs === false ? walk.layerMultipliers! : tf.mul(walk.layerDelta!, walk.layerMultipliers!);
+      const attributions =
+        options.multiplyByInputs === false
+          ? walk.layerMultipliers!
+          : tf.mul(walk.layerDelta!, walk.layerMultipliers!);
       if (!options.returnConvergenceDelta) return { attributions };
       return { attributions, delta: convergenceDelta(attributions, walk.output, options.target, fn) };
     });

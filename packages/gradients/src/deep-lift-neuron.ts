@@ -14,7 +14,11 @@ export interface NeuronDeepLiftOptions extends NeuronOptions {
  * DeepLift of one neuron of a layer (Captum `NeuronDeepLift`): the walk starts at the layer tensor,
  * seeded with the neuron in both halves of [x; b]. No convergence delta.
  */
-export function neuronDeepLift(model: Graph, inputs: tf.Tensor, options: NeuronDeepLiftOptions): AttributionResult {
+export function neuronDeepLift(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: NeuronDeepLiftOptions,
+): AttributionResult {
   const fn = 'neuronDeepLift';
   checkInputs(model, inputs, fn);
   checkDeepLiftOptions(options, fn);
@@ -25,7 +29,12 @@ export function neuronDeepLift(model: Graph, inputs: tf.Tensor, options: NeuronD
     assertFinite(baseline, fn, 'baselines');
     return tf.tidy(() => {
       const walk = deepLiftWalk(graph, inputs, baseline, { seed, eps: options.eps ?? 1e-10, fn });
-      return { attributions: options.multiplyByInputs === false ? walk.inputMultipliers : tf.mul(tf.sub(inputs, baseline), walk.inputMultipliers) };
+      return {
+        attributions:
+          options.multiplyByInputs === false
+            ? walk.inputMultipliers
+            : tf.mul(tf.sub(inputs, baseline), walk.inputMultipliers),
+      };
     });
   } finally {
     baseline.dispose();

@@ -56,9 +56,12 @@ export function deepLiftRules(graph: Graph, eps: number): (node: GraphNode) => B
       // Captum's `grad_input[0]` indexes the gradient tensor: the first sample's plain gradient, broadcast.
       const firstSample = tf.broadcastTo(tf.slice(plain, 0, 1), plain.shape);
       if (feedsOnlyPool(node.inputs[0])) plainBeforePool.set(node.inputs[0], plain);
-      return [tf.where(tf.less(tf.abs(deltaIn), eps), firstSample, tf.div(tf.concat([summed, summed], 0), deltaIn))];
+      return [
+        tf.where(tf.less(tf.abs(deltaIn), eps), firstSample, tf.div(tf.concat([summed, summed], 0), deltaIn)),
+      ];
     },
   };
 
-  return (node) => (rescaled.has(node.module.kind) ? rescale : node.module.kind === 'maxpool2d' ? maxPool : undefined);
+  return (node) =>
+    rescaled.has(node.module.kind) ? rescale : node.module.kind === 'maxpool2d' ? maxPool : undefined;
 }

@@ -25,11 +25,16 @@ function expandTarget(target: Target | undefined, n: number, b: number, fn: stri
  * DeepLift SHAP (Captum `DeepLiftShap`): DeepLift of every sample against every baseline of the
  * distribution, averaged over the baselines. All N·B pairs run as one stacked batch.
  */
-export function deepLiftShap(model: Graph, inputs: tf.Tensor, options: DeepLiftShapOptions): AttributionResult {
+export function deepLiftShap(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: DeepLiftShapOptions,
+): AttributionResult {
   const fn = 'deepLiftShap';
   checkInputs(model, inputs, fn);
   const baselines = options?.baselines;
-  if (!(baselines instanceof tf.Tensor)) throw invalidArgument(fn, 'baselines', 'a tensor of references [B, ...sample shape]', baselines);
+  if (!(baselines instanceof tf.Tensor))
+    throw invalidArgument(fn, 'baselines', 'a tensor of references [B, ...sample shape]', baselines);
   if (baselines.rank !== inputs.rank || baselines.shape.slice(1).join() !== inputs.shape.slice(1).join()) {
     throw shapeMismatch(fn, 'baselines', `[B, ${inputs.shape.slice(1)}]`, baselines.shape);
   }
@@ -37,12 +42,20 @@ export function deepLiftShap(model: Graph, inputs: tf.Tensor, options: DeepLiftS
   const b = baselines.shape[0];
   const target = expandTarget(options.target, n, b, fn);
   const pairs = tf.tidy(() => ({
-    x: tf.gather(inputs, tf.tensor1d(Array.from({ length: n * b }, (_, i) => Math.floor(i / b)), 'int32')),
+    x: tf.gather(
+      inputs,
+      tf.tensor1d(
+        Array.from({ length: n * b }, (_, i) => Math.floor(i / b)),
+        'int32',
+      ),
+    ),
     b: tf.tile(baselines, [n, ...baselines.shape.slice(1).map(() => 1)]),
   }));
   try {
     const result = deepLift(model, pairs.x, { ...options, target, baselines: pairs.b });
-    const attributions = tf.tidy(() => tf.mean(tf.reshape(result.attributions, [n, b, ...inputs.shape.slice(1)]), 1));
+    const attributions = tf.tidy(() =>
+      tf.mean(tf.reshape(result.attributions, [n, b, ...inputs.shape.slice(1)]), 1),
+    );
     result.attributions.dispose();
     return result.delta ? { attributions, delta: result.delta } : { attributions };
   } finally {

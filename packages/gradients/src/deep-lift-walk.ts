@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, reverseWalk, targetOneHot, vjp, type ForwardHook, type Graph, type Target } from '@attrib/core';
+import {
+  invalidArgument,
+  reverseWalk,
+  targetOneHot,
+  vjp,
+  type ForwardHook,
+  type Graph,
+  type Target,
+} from '@attrib/core';
 import { deepLiftRules } from './deep-lift-rules.js';
 
 export interface DeepLiftLayer {
@@ -27,13 +35,18 @@ export function stackedTargetSeed(target: Target | undefined, fn: string): (outp
 }
 
 /** Checks DeepLift's constructor-like options. */
-export function checkDeepLiftOptions(options: { eps?: number; multiplyByInputs?: boolean } | undefined, fn: string): void {
-  if (options === null || typeof options !== 'object') throw invalidArgument(fn, 'options', 'an object', options);
+export function checkDeepLiftOptions(
+  options: { eps?: number; multiplyByInputs?: boolean } | undefined,
+  fn: string,
+): void {
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument(fn, 'options', 'an object', options);
   const { eps, multiplyByInputs } = options;
   if (eps !== undefined && !(typeof eps === 'number' && eps >= 0 && Number.isFinite(eps))) {
     throw invalidArgument(fn, 'eps', 'a finite number ≥ 0', eps);
   }
-  if (multiplyByInputs !== undefined && typeof multiplyByInputs !== 'boolean') throw invalidArgument(fn, 'multiplyByInputs', 'a boolean', multiplyByInputs);
+  if (multiplyByInputs !== undefined && typeof multiplyByInputs !== 'boolean')
+    throw invalidArgument(fn, 'multiplyByInputs', 'a boolean', multiplyByInputs);
 }
 
 /**
@@ -76,7 +89,9 @@ export function deepLiftWalk(
       // Captum reads the tensor entering a layer downstream of the layer's own DeepLift hook, so there
       // the gradient is the layer's plain one, not its multiplier (FORMAT §7.4, consequence 2).
       const node = graph.node(layer.name, fn);
-      const gradient = layer.atInput ? vjp((xs) => node.module.forward(xs), captured.inputs, atOutput)[0] : atOutput;
+      const gradient = layer.atInput
+        ? vjp((xs) => node.module.forward(xs), captured.inputs, atOutput)[0]
+        : atOutput;
       const value = layer.atInput ? captured.inputs[0] : captured.output;
       const [ax, ab] = tf.split(value, 2, 0);
       return { ...result, layerMultipliers: xHalf(gradient), layerDelta: tf.sub(ax, ab) };

@@ -16,7 +16,10 @@ import { deepLift } from './deep-lift.js';
 /** tinyModels.cnn with another pool. */
 function cnnWith(pool: string): Graph {
   const spec = tinyModels.cnn();
-  return loadModel({ ...spec, nodes: spec.nodes.map((n) => (n.op === 'maxpool2d' ? { ...n, op: pool } : n)) });
+  return loadModel({
+    ...spec,
+    nodes: spec.nodes.map((n) => (n.op === 'maxpool2d' ? { ...n, op: pool } : n)),
+  });
 }
 
 /**
@@ -37,7 +40,10 @@ function literalRescale(graph: Graph, x: tf.Tensor, b: tf.Tensor, targets: numbe
           .map((node) => {
             const [a, c] = [zx.get(node.name)![0], zb.get(node.name)![0]];
             const dz = tf.sub(a, c);
-            return [node.name, tf.where(tf.less(tf.abs(dz), 1e-10), tf.step(a), tf.div(tf.sub(tf.relu(a), tf.relu(c)), dz))] as const;
+            return [
+              node.name,
+              tf.where(tf.less(tf.abs(dz), 1e-10), tf.step(a), tf.div(tf.sub(tf.relu(a), tf.relu(c)), dz)),
+            ] as const;
           }),
       );
       const run = (v: tf.Tensor) => {
@@ -49,7 +55,10 @@ function literalRescale(graph: Graph, x: tf.Tensor, b: tf.Tensor, targets: numbe
             continue;
           }
           const m = multipliers.get(node.name)!;
-          const rescaled = tf.customGrad((z: tf.Tensor | tf.GradSaveFunc) => ({ value: tf.relu(z as tf.Tensor), gradFunc: (dy: tf.Tensor) => tf.mul(dy, m) }));
+          const rescaled = tf.customGrad((z: tf.Tensor | tf.GradSaveFunc) => ({
+            value: tf.relu(z as tf.Tensor),
+            gradFunc: (dy: tf.Tensor) => tf.mul(dy, m),
+          }));
           values.set(node.name, rescaled(args[0]) as tf.Tensor);
         }
         return tf.sum(tf.slice(values.get(graph.output)!, [0, t], [1, 1]));
@@ -72,8 +81,17 @@ describeWithBackends('deepLift', ['cpu'], () => {
         const x = randomTensor([3, d], 21);
         const b = randomTensor([3, d], 22);
         const targets = [0, 1, 1];
-        const literal = literalDeepLiftMlp(literalMlpFromSpec(spec), x.arraySync() as number[][], b.arraySync() as number[][], targets);
-        const { attributions, delta } = deepLift(graph, x, { target: targets, baselines: b, returnConvergenceDelta: true });
+        const literal = literalDeepLiftMlp(
+          literalMlpFromSpec(spec),
+          x.arraySync() as number[][],
+          b.arraySync() as number[][],
+          targets,
+        );
+        const { attributions, delta } = deepLift(graph, x, {
+          target: targets,
+          baselines: b,
+          returnConvergenceDelta: true,
+        });
         expectTensorsClose(attributions, literal.map((r) => r.input).flat(), { atol: 1e-6, rtol: 1e-5 });
         expectTensorsClose(delta!, [0, 0, 0], { atol: 1e-5 });
       });
@@ -86,7 +104,13 @@ describeWithBackends('deepLift', ['cpu'], () => {
       nodes: [
         { name: 'pool', op: 'maxpool2d', inputs: ['x'], size: [2, 2], strides: [2, 2], pad: [0, 0, 0, 0] },
         { name: 'flatten', op: 'flatten', inputs: ['pool'] },
-        { name: 'fc', op: 'linear', inputs: ['flatten'], weight: { shape: [4, 2], data: [0.5, -1, 2, 0.25, -0.75, 1.5, 1, -0.5] }, bias: null },
+        {
+          name: 'fc',
+          op: 'linear',
+          inputs: ['flatten'],
+          weight: { shape: [4, 2], data: [0.5, -1, 2, 0.25, -0.75, 1.5, 1, -0.5] },
+          bias: null,
+        },
       ],
       output: 'fc',
     };
@@ -109,7 +133,11 @@ describeWithBackends('deepLift', ['cpu'], () => {
         expected[ab] += g * (o - m);
       }
     }
-    const { attributions, delta } = deepLift(graph, x, { target: 1, baselines: b, returnConvergenceDelta: true });
+    const { attributions, delta } = deepLift(graph, x, {
+      target: 1,
+      baselines: b,
+      returnConvergenceDelta: true,
+    });
     expectTensorsClose(attributions, Array.from(expected), { atol: 1e-6 });
     expectTensorsClose(delta!, [0, 0], { atol: 1e-5 });
   });
@@ -118,7 +146,11 @@ describeWithBackends('deepLift', ['cpu'], () => {
     const graph = cnnWith('avgpool2d');
     const x = randomTensor([3, ...sampleShape(graph)], 25);
     const b = randomTensor([3, ...sampleShape(graph)], 26);
-    const { attributions, delta } = deepLift(graph, x, { target: [2, 0, 1], baselines: b, returnConvergenceDelta: true });
+    const { attributions, delta } = deepLift(graph, x, {
+      target: [2, 0, 1],
+      baselines: b,
+      returnConvergenceDelta: true,
+    });
     expectTensorsClose(delta!, [0, 0, 0], { atol: 1e-5 });
     expectTensorsClose(attributions, literalRescale(graph, x, b, [2, 0, 1]), { atol: 1e-6, rtol: 1e-5 });
   });
@@ -127,11 +159,17 @@ describeWithBackends('deepLift', ['cpu'], () => {
     const graph = loadModel(tinyModels.cnn());
     const x = randomTensor([3, ...sampleShape(graph)], 25);
     const b = randomTensor([3, ...sampleShape(graph)], 26);
-    const { attributions, delta } = deepLift(graph, x, { target: [2, 0, 1], baselines: b, returnConvergenceDelta: true });
+    const { attributions, delta } = deepLift(graph, x, {
+      target: [2, 0, 1],
+      baselines: b,
+      returnConvergenceDelta: true,
+    });
     expectTensorsClose(attributions, literalRescale(graph, x, b, [2, 0, 1]), { atol: 1e-6, rtol: 1e-5 });
     // So, as in Captum's fixtures, completeness does not hold where the two halves' argmaxes differ.
     expect(Math.max(...Array.from(delta!.dataSync(), Math.abs))).toBeGreaterThan(1e-3);
-    const rows = [2, 0, 1].map((t, i) => deepLift(graph, tf.slice(x, i, 1), { target: t, baselines: tf.slice(b, i, 1) }).attributions);
+    const rows = [2, 0, 1].map(
+      (t, i) => deepLift(graph, tf.slice(x, i, 1), { target: t, baselines: tf.slice(b, i, 1) }).attributions,
+    );
     expectTensorsClose(attributions, tf.concat(rows, 0), { atol: 1e-6, rtol: 1e-5 });
   });
 
@@ -139,9 +177,19 @@ describeWithBackends('deepLift', ['cpu'], () => {
     const graph = loadModel(tinyModels.mlp());
     const x = randomTensor([2, 3], 27);
     const full = deepLift(graph, x, { target: 0, baselines: tf.fill([2, 3], 0.3) }).attributions;
-    expectTensorsClose(deepLift(graph, x, { target: 0, baselines: 0.3 }).attributions, full, { atol: 0, rtol: 0 });
-    expectTensorsClose(deepLift(graph, x, { target: 0, baselines: tf.fill([3], 0.3) }).attributions, full, { atol: 0, rtol: 0 });
-    const multipliers = deepLift(graph, x, { target: 0, baselines: 0.3, multiplyByInputs: false }).attributions;
+    expectTensorsClose(deepLift(graph, x, { target: 0, baselines: 0.3 }).attributions, full, {
+      atol: 0,
+      rtol: 0,
+    });
+    expectTensorsClose(deepLift(graph, x, { target: 0, baselines: tf.fill([3], 0.3) }).attributions, full, {
+      atol: 0,
+      rtol: 0,
+    });
+    const multipliers = deepLift(graph, x, {
+      target: 0,
+      baselines: 0.3,
+      multiplyByInputs: false,
+    }).attributions;
     expectTensorsClose(tf.mul(multipliers, tf.sub(x, 0.3)), full, { atol: 1e-7 });
   });
 
@@ -149,48 +197,98 @@ describeWithBackends('deepLift', ['cpu'], () => {
     const graph = loadModel(tinyModels.residual());
     const x = randomTensor([2, 4], 28);
     const reference = deepLift(graph, x, { target: [1, 0] }).attributions;
-    const pick = (out: tf.Tensor) => tf.sum(tf.mul(out, tf.tensor2d([[0, 1], [1, 0], [0, 1], [1, 0]].slice(0, out.shape[0]))), 1);
+    const pick = (out: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          out,
+          tf.tensor2d(
+            [
+              [0, 1],
+              [1, 0],
+              [0, 1],
+              [1, 0],
+            ].slice(0, out.shape[0]),
+          ),
+        ),
+        1,
+      );
     for (const target of [[1, 0], Int32Array.from([1, 0]), tf.tensor1d([1, 0], 'int32'), pick]) {
       expectTensorsClose(deepLift(graph, x, { target }).attributions, reference, { atol: 1e-7 });
     }
     // A function target sees the stacked [x; b] halves separately, each of N rows.
-    expectTensorsClose(deepLift(graph, tf.slice(x, 0, 1), { target: 1 }).attributions, tf.slice(reference, 0, 1), { atol: 1e-7 });
+    expectTensorsClose(
+      deepLift(graph, tf.slice(x, 0, 1), { target: 1 }).attributions,
+      tf.slice(reference, 0, 1),
+      { atol: 1e-7 },
+    );
   });
 
   it('accepts every target form alike', () => {
     const graph = loadModel(tinyModels.residual());
     const x = randomTensor([2, 4], 28);
     const reference = deepLift(graph, x, { target: [1, 0] }).attributions;
-    const pick = (out: tf.Tensor) => tf.sum(tf.mul(out, tf.tensor2d([[0, 1], [1, 0], [0, 1], [1, 0]].slice(0, out.shape[0]))), 1);
+    const pick = (out: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          out,
+          tf.tensor2d(
+            [
+              [0, 1],
+              [1, 0],
+              [0, 1],
+              [1, 0],
+            ].slice(0, out.shape[0]),
+          ),
+        ),
+        1,
+      );
     for (const target of [[1, 0], Int32Array.from([1, 0]), tf.tensor1d([1, 0], 'int32'), pick]) {
       expectTensorsClose(deepLift(graph, x, { target }).attributions, reference, { atol: 1e-7 });
     }
     // A function target sees the stacked [x; b] halves separately, each of N rows.
-    expectTensorsClose(deepLift(graph, tf.slice(x, 0, 1), { target: 1 }).attributions, tf.slice(reference, 0, 1), { atol: 1e-7 });
+    expectTensorsClose(
+      deepLift(graph, tf.slice(x, 0, 1), { target: 1 }).attributions,
+      tf.slice(reference, 0, 1),
+      { atol: 1e-7 },
+    );
   });
 
   it('leaks nothing, also when it throws', async () => {
     const graph = loadModel(tinyModels.cnn());
     const x = randomTensor([2, ...sampleShape(graph)], 34);
     const refs = randomTensor([2, ...sampleShape(graph)], 35);
-    await expectNoLeaks(() => deepLift(graph, x, { target: 1, baselines: refs, returnConvergenceDelta: true }));
+    await expectNoLeaks(() =>
+      deepLift(graph, x, { target: 1, baselines: refs, returnConvergenceDelta: true }),
+    );
     await expectNoLeaks(() => deepLift(graph, x, { target: 1, multiplyByInputs: false }));
     await expectNoLeaks(() => expect(() => deepLift(graph, x, { target: 3 })).toThrow(InvalidArgumentError));
     const nanBaseline = tf.fill([4, 4, 2], NaN);
-    await expectNoLeaks(() => expect(() => deepLift(graph, x, { target: 0, baselines: nanBaseline })).toThrow(InvalidArgumentError));
+    await expectNoLeaks(() =>
+      expect(() => deepLift(graph, x, { target: 0, baselines: nanBaseline })).toThrow(InvalidArgumentError),
+    );
   });
 
   it('throws typed errors naming the argument and the function', () => {
     const graph = loadModel(tinyModels.mlp());
     const x = randomTensor([2, 3], 36);
     expect(() => deepLift(graph, x, { target: 0, baselines: tf.zeros([3, 3]) })).toThrow(ShapeMismatchError);
-    expect(() => deepLift(graph, x, { target: 0, baselines: tf.zeros([3, 3]) })).toThrow(/'baselines' passed to 'deepLift' must have shape/);
-    expect(() => deepLift(graph, x, { target: 5 })).toThrow(/'target' passed to 'deepLift' must be a class index in \[0, 2\), but got 5/);
+    expect(() => deepLift(graph, x, { target: 0, baselines: tf.zeros([3, 3]) })).toThrow(
+      /'baselines' passed to 'deepLift' must have shape/,
+    );
+    expect(() => deepLift(graph, x, { target: 5 })).toThrow(
+      /'target' passed to 'deepLift' must be a class index in \[0, 2\), but got 5/,
+    );
     expect(() => deepLift(graph, x)).toThrow(InvalidArgumentError);
-    expect(() => deepLift(graph, tf.tensor2d([[0, NaN, 0]]), { target: 0 })).toThrow(/'inputs' passed to 'deepLift' must be finite/);
-    expect(() => deepLift(graph, x, { target: 0, baselines: tf.fill([3], NaN) })).toThrow(/'baselines' passed to 'deepLift' must be finite/);
+    expect(() => deepLift(graph, tf.tensor2d([[0, NaN, 0]]), { target: 0 })).toThrow(
+      /'inputs' passed to 'deepLift' must be finite/,
+    );
+    expect(() => deepLift(graph, x, { target: 0, baselines: tf.fill([3], NaN) })).toThrow(
+      /'baselines' passed to 'deepLift' must be finite/,
+    );
     expect(() => deepLift(graph, x, { target: 0, eps: -1 })).toThrow(/'eps' passed to 'deepLift'/);
-    expect(() => deepLift(graph, x, { target: 0, multiplyByInputs: 'yes' as unknown as boolean })).toThrow(/'multiplyByInputs' passed to 'deepLift'/);
+    expect(() => deepLift(graph, x, { target: 0, multiplyByInputs: 'yes' as unknown as boolean })).toThrow(
+      /'multiplyByInputs' passed to 'deepLift'/,
+    );
   });
 });
 
@@ -202,7 +300,19 @@ describeWithBackends('deepLift smoke', ['wasm'], () => {
     expectTensorsClose(delta!, [0, 0], { atol: 1e-4 });
     const spec = tinyModels.mlp();
     const xm = randomTensor([2, 3], 38);
-    const literal = literalDeepLiftMlp(literalMlpFromSpec(spec), xm.arraySync() as number[][], [[0, 0, 0], [0, 0, 0]], [0, 0]);
-    expectTensorsClose(deepLift(loadModel(spec), xm, { target: 0 }).attributions, literal.map((r) => r.input).flat(), { atol: 1e-5, rtol: 1e-4 });
+    const literal = literalDeepLiftMlp(
+      literalMlpFromSpec(spec),
+      xm.arraySync() as number[][],
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      [0, 0],
+    );
+    expectTensorsClose(
+      deepLift(loadModel(spec), xm, { target: 0 }).attributions,
+      literal.map((r) => r.input).flat(),
+      { atol: 1e-5, rtol: 1e-4 },
+    );
   });
 });

@@ -15,7 +15,12 @@ export interface DeepLiftOptions extends TargetOptions {
 }
 
 /** `Σ attributions − (f(x)[t] − f(b)[t])` per sample, from the stacked output [f(x); f(b)]. */
-export function convergenceDelta(attributions: tf.Tensor, stackedOutput: tf.Tensor, target: Target | undefined, fn: string): tf.Tensor {
+export function convergenceDelta(
+  attributions: tf.Tensor,
+  stackedOutput: tf.Tensor,
+  target: Target | undefined,
+  fn: string,
+): tf.Tensor {
   return tf.tidy(() => {
     const [fx, fb] = tf.split(stackedOutput, 2, 0);
     const total = tf.sum(tf.reshape(attributions, [attributions.shape[0], -1]), 1);
@@ -35,8 +40,15 @@ export function deepLift(model: Graph, inputs: tf.Tensor, options: DeepLiftOptio
   try {
     assertFinite(baseline, fn, 'baselines');
     return tf.tidy(() => {
-      const walk = deepLiftWalk(model, inputs, baseline, { seed: stackedTargetSeed(options.target, fn), eps: options.eps ?? 1e-10, fn });
-      const attributions = options.multiplyByInputs === false ? walk.inputMultipliers : tf.mul(tf.sub(inputs, baseline), walk.inputMultipliers);
+      const walk = deepLiftWalk(model, inputs, baseline, {
+        seed: stackedTargetSeed(options.target, fn),
+        eps: options.eps ?? 1e-10,
+        fn,
+      });
+      const attributions =
+        options.multiplyByInputs === false
+          ? walk.inputMultipliers
+          : tf.mul(tf.sub(inputs, baseline), walk.inputMultipliers);
       if (!options.returnConvergenceDelta) return { attributions };
       return { attributions, delta: convergenceDelta(attributions, walk.output, options.target, fn) };
     });

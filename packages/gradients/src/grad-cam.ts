@@ -15,7 +15,12 @@ export interface LayerGradCamOptions extends LayerOptions, TargetOptions {
 /** Nearest-neighbour resize of an [N,h,w,C] map to the input's [H,W] (Captum `interpolate`, 'nearest'). */
 export function upsampleNearest(map: tf.Tensor, input: tf.Tensor, fn: string): tf.Tensor {
   if (map.rank !== 4 || input.rank !== 4) {
-    throw invalidArgument(fn, 'upsampleToInput', 'used with an image input and a conv-map layer ([N,H,W,C])', `a layer of rank ${map.rank}`);
+    throw invalidArgument(
+      fn,
+      'upsampleToInput',
+      'used with an image input and a conv-map layer ([N,H,W,C])',
+      `a layer of rank ${map.rank}`,
+    );
   }
   return tf.image.resizeNearestNeighbor(map as tf.Tensor4D, [input.shape[1]!, input.shape[2]!]);
 }
@@ -24,17 +29,29 @@ export function upsampleNearest(map: tf.Tensor, input: tf.Tensor, fn: string): t
  * Grad-CAM (Selvaraju et al.; Captum `LayerGradCam`): channel weights = spatial mean of the target's
  * gradient at the layer, map = Σ_c weight·activation. NHWC, so the result is [N,H,W,1]. Batched.
  */
-export function layerGradCam(model: Graph, inputs: tf.Tensor, options: LayerGradCamOptions): AttributionResult {
+export function layerGradCam(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerGradCamOptions,
+): AttributionResult {
   return gradCamMap(model, inputs, options, 'layerGradCam');
 }
 
 /** Grad-CAM under the name of the calling method (for its error messages). */
-export function gradCamMap(model: Graph, inputs: tf.Tensor, options: LayerGradCamOptions, fn: string): AttributionResult {
+export function gradCamMap(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: LayerGradCamOptions,
+  fn: string,
+): AttributionResult {
   checkInputs(model, inputs, fn);
   if (options === null || typeof options !== 'object' || typeof options.layer !== 'string') {
     throw invalidArgument(fn, 'layer', 'a node name', options?.layer);
   }
-  const ref = { node: options.layer, at: options.attributeToLayerInput ? ('input' as const) : ('output' as const) };
+  const ref = {
+    node: options.layer,
+    at: options.attributeToLayerInput ? ('input' as const) : ('output' as const),
+  };
   const result = gradients(model, inputs, { target: options.target, tensors: [ref], fn });
   try {
     return {
@@ -52,6 +69,12 @@ export function gradCamMap(model: Graph, inputs: tf.Tensor, options: LayerGradCa
       }),
     };
   } finally {
-    tf.dispose([result.output, result.objective, ...result.inputGradients, ...result.tensorGradients.values(), ...result.activations.values()]);
+    tf.dispose([
+      result.output,
+      result.objective,
+      ...result.inputGradients,
+      ...result.tensorGradients.values(),
+      ...result.activations.values(),
+    ]);
   }
 }

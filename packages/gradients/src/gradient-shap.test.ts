@@ -10,7 +10,7 @@ import {
 import { ShapeMismatchError, loadModel, type Graph } from '@attrib/core';
 import { gradientShap } from './gradient-shap.js';
 import { integratedGradients } from './integrated-gradients.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '@attrib/core';
 
 /** Literal GradientShap: every draw in the generator's order, one sample and one tf.grad at a time. */
 function slowGradientShap(

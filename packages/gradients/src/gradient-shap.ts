@@ -9,7 +9,7 @@ import {
 } from '@attrib/core';
 import { checkInput } from './approximation-input.js';
 import { accumulate, repeatTarget, stepChunks, sumSteps } from './approximation-path.js';
-import { normalTensor, seededRandom, uniformTensor, type SeededRandom } from './random.js';
+import { normalTensor, seededRandom, uniformTensor, type SeededRandom } from '@attrib/core';
 import type { AttributionResult, BatchingOptions, TargetOptions } from './types.js';
 
 export interface GradientShapOptions extends TargetOptions, BatchingOptions {

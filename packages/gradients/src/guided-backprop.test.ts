@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, UnknownNodeError, loadModel, type Graph } from '@attrib/core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import { deconvolution, neuronDeconvolution } from './deconvolution.js';
 import { guidedBackprop, neuronGuidedBackprop } from './guided-backprop.js';
 
@@ -16,7 +22,12 @@ function reluWith(backward: ReluBackward): (x: tf.Tensor) => tf.Tensor {
 }
 
 /** The model written out node by node (no reverse walk, no rules), with `relu` in place of every ReLU. */
-function literalForward(graph: Graph, x: tf.Tensor, relu: (x: tf.Tensor) => tf.Tensor, until = graph.output): tf.Tensor {
+function literalForward(
+  graph: Graph,
+  x: tf.Tensor,
+  relu: (x: tf.Tensor) => tf.Tensor,
+  until = graph.output,
+): tf.Tensor {
   const values = new Map<string, tf.Tensor>([[graph.inputs[0].name, x]]);
   for (const node of graph.nodes) {
     const args = node.inputs.map((name) => values.get(name)!);
@@ -26,7 +37,13 @@ function literalForward(graph: Graph, x: tf.Tensor, relu: (x: tf.Tensor) => tf.T
 }
 
 /** One sample at a time: tf.grad of the literal model's picked unit. */
-function literalPerSample(graph: Graph, x: tf.Tensor, backward: ReluBackward, pick: (out: tf.Tensor, i: number) => tf.Tensor, until?: string): tf.Tensor {
+function literalPerSample(
+  graph: Graph,
+  x: tf.Tensor,
+  backward: ReluBackward,
+  pick: (out: tf.Tensor, i: number) => tf.Tensor,
+  until?: string,
+): tf.Tensor {
   return tf.tidy(() => {
     const relu = reluWith(backward);
     const rows = Array.from({ length: x.shape[0] }, (_, i) =>
@@ -59,7 +76,10 @@ describeWithBackends('guidedBackprop, deconvolution', ['cpu'], () => {
     it(`${name}: batched deconvolution equals a per-sample literal implementation`, () => {
       const x = inputFor(graph, 3, 8);
       const expected = literalPerSample(graph, x, deconv, column(0));
-      expectTensorsClose(deconvolution(graph, x, { target: 0 }).attributions, expected, { atol: 1e-6, rtol: 1e-5 });
+      expectTensorsClose(deconvolution(graph, x, { target: 0 }).attributions, expected, {
+        atol: 1e-6,
+        rtol: 1e-5,
+      });
     });
   }
 
@@ -69,19 +89,39 @@ describeWithBackends('guidedBackprop, deconvolution', ['cpu'], () => {
     // bn output [N,4,4,3], neuron (1,2,0); relu input is the same tensor.
     const pickNeuron = (out: tf.Tensor) => tf.sum(tf.slice(out, [0, 1, 2, 0], [1, 1, 1, 1]));
     const expected = literalPerSample(graph, x, guided, pickNeuron, 'bn');
-    expectTensorsClose(neuronGuidedBackprop(graph, x, { layer: 'bn', neuron: [1, 2, 0] }).attributions, expected, { atol: 1e-6 });
-    expectTensorsClose(neuronGuidedBackprop(graph, x, { layer: 'relu', neuron: 1 * 12 + 2 * 3, attributeToNeuronInput: true }).attributions, expected, { atol: 1e-6 });
+    expectTensorsClose(
+      neuronGuidedBackprop(graph, x, { layer: 'bn', neuron: [1, 2, 0] }).attributions,
+      expected,
+      { atol: 1e-6 },
+    );
+    expectTensorsClose(
+      neuronGuidedBackprop(graph, x, { layer: 'relu', neuron: 1 * 12 + 2 * 3, attributeToNeuronInput: true })
+        .attributions,
+      expected,
+      { atol: 1e-6 },
+    );
     const pooled = (out: tf.Tensor) => tf.sum(tf.slice(out, [0, 1, 0, 2], [1, 1, 1, 1]));
     const expectedDeconv = literalPerSample(graph, x, deconv, pooled, 'pool');
-    expectTensorsClose(neuronDeconvolution(graph, x, { layer: 'pool', neuron: [1, 0, 2] }).attributions, expectedDeconv, { atol: 1e-6 });
+    expectTensorsClose(
+      neuronDeconvolution(graph, x, { layer: 'pool', neuron: [1, 0, 2] }).attributions,
+      expectedDeconv,
+      { atol: 1e-6 },
+    );
   });
 
   it('accepts every target form alike', () => {
     const graph = loadModel(tinyModels.mlp());
     const x = inputFor(graph, 2, 10);
     const reference = guidedBackprop(graph, x, { target: [1, 1] }).attributions;
-    const forms = [1, [1, 1], Int32Array.from([1, 1]), tf.tensor1d([1, 1], 'int32'), (out: tf.Tensor) => tf.squeeze(tf.slice(out, [0, 1], [-1, 1]), [1])];
-    for (const target of forms) expectTensorsClose(guidedBackprop(graph, x, { target }).attributions, reference, { atol: 0, rtol: 0 });
+    const forms = [
+      1,
+      [1, 1],
+      Int32Array.from([1, 1]),
+      tf.tensor1d([1, 1], 'int32'),
+      (out: tf.Tensor) => tf.squeeze(tf.slice(out, [0, 1], [-1, 1]), [1]),
+    ];
+    for (const target of forms)
+      expectTensorsClose(guidedBackprop(graph, x, { target }).attributions, reference, { atol: 0, rtol: 0 });
   });
 
   it('leaks nothing', async () => {
@@ -90,22 +130,40 @@ describeWithBackends('guidedBackprop, deconvolution', ['cpu'], () => {
     await expectNoLeaks(() => guidedBackprop(graph, x, { target: 0 }));
     await expectNoLeaks(() => deconvolution(graph, x, { target: 2 }));
     await expectNoLeaks(() => neuronGuidedBackprop(graph, x, { layer: 'conv', neuron: 5 }));
-    await expectNoLeaks(() => neuronDeconvolution(graph, x, { layer: 'pool', neuron: [0, 1, 2], attributeToNeuronInput: true }));
-    await expectNoLeaks(() => expect(() => guidedBackprop(graph, x, { target: 7 })).toThrow(InvalidArgumentError));
+    await expectNoLeaks(() =>
+      neuronDeconvolution(graph, x, { layer: 'pool', neuron: [0, 1, 2], attributeToNeuronInput: true }),
+    );
+    await expectNoLeaks(() =>
+      expect(() => guidedBackprop(graph, x, { target: 7 })).toThrow(InvalidArgumentError),
+    );
   });
 
   it('throws typed errors naming the argument', () => {
     const graph = loadModel(tinyModels.mlp());
     const x = inputFor(graph, 2, 12);
-    expect(() => guidedBackprop(graph, x, { target: 2 })).toThrow(/'target' passed to 'guidedBackprop'.*\[0, 2\)/);
+    expect(() => guidedBackprop(graph, x, { target: 2 })).toThrow(
+      /'target' passed to 'guidedBackprop'.*\[0, 2\)/,
+    );
     expect(() => guidedBackprop(graph, x)).toThrow(InvalidArgumentError);
-    expect(() => deconvolution(graph, tf.tensor2d([[NaN, 0, 0]]), { target: 0 })).toThrow(/'inputs' passed to 'deconvolution' must be finite/);
-    expect(() => deconvolution(graph, tf.zeros([2, 5]), { target: 0 })).toThrow(/'inputs' passed to 'deconvolution'/);
+    expect(() => deconvolution(graph, tf.tensor2d([[NaN, 0, 0]]), { target: 0 })).toThrow(
+      /'inputs' passed to 'deconvolution' must be finite/,
+    );
+    expect(() => deconvolution(graph, tf.zeros([2, 5]), { target: 0 })).toThrow(
+      /'inputs' passed to 'deconvolution'/,
+    );
     expect(() => neuronGuidedBackprop(graph, x, { layer: 'nope', neuron: 0 })).toThrow(UnknownNodeError);
-    expect(() => neuronGuidedBackprop(graph, x, { layer: 'fc1', neuron: 4 })).toThrow(/'neuron' passed to 'neuronGuidedBackprop'/);
-    expect(() => neuronDeconvolution(graph, x, { layer: 'fc1', neuron: [0, 1] })).toThrow(InvalidArgumentError);
-    expect(() => neuronDeconvolution(graph, x, undefined as never)).toThrow(/'options' passed to 'neuronDeconvolution'/);
-    expect(() => neuronGuidedBackprop(graph, x, { layer: 'fc1' } as never)).toThrow(/'neuron' passed to 'neuronGuidedBackprop'/);
+    expect(() => neuronGuidedBackprop(graph, x, { layer: 'fc1', neuron: 4 })).toThrow(
+      /'neuron' passed to 'neuronGuidedBackprop'/,
+    );
+    expect(() => neuronDeconvolution(graph, x, { layer: 'fc1', neuron: [0, 1] })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => neuronDeconvolution(graph, x, undefined as never)).toThrow(
+      /'options' passed to 'neuronDeconvolution'/,
+    );
+    expect(() => neuronGuidedBackprop(graph, x, { layer: 'fc1' } as never)).toThrow(
+      /'neuron' passed to 'neuronGuidedBackprop'/,
+    );
   });
 });
 
@@ -114,7 +172,14 @@ describeWithBackends('guidedBackprop smoke', ['wasm'], () => {
     const graph = loadModel(tinyModels.cnn());
     const x = inputFor(graph, 2, 13);
     const expected = literalPerSample(graph, x, guided, column(1));
-    expectTensorsClose(guidedBackprop(graph, x, { target: 1 }).attributions, expected, { atol: 1e-5, rtol: 1e-4 });
-    expectTensorsClose(deconvolution(graph, x, { target: 1 }).attributions, literalPerSample(graph, x, deconv, column(1)), { atol: 1e-5, rtol: 1e-4 });
+    expectTensorsClose(guidedBackprop(graph, x, { target: 1 }).attributions, expected, {
+      atol: 1e-5,
+      rtol: 1e-4,
+    });
+    expectTensorsClose(
+      deconvolution(graph, x, { target: 1 }).attributions,
+      literalPerSample(graph, x, deconv, column(1)),
+      { atol: 1e-5, rtol: 1e-4 },
+    );
   });
 });

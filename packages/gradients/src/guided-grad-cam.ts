@@ -11,9 +11,18 @@ export interface GuidedGradCamOptions extends LayerOptions, TargetOptions {}
  * Guided Grad-CAM (Captum `GuidedGradCam`): guided backpropagation times the ReLU'd Grad-CAM map of
  * `layer`, upsampled (nearest) to the input's height and width and broadcast over its channels.
  */
-export function guidedGradCam(model: Graph, inputs: tf.Tensor, options: GuidedGradCamOptions): AttributionResult {
+export function guidedGradCam(
+  model: Graph,
+  inputs: tf.Tensor,
+  options: GuidedGradCamOptions,
+): AttributionResult {
   const fn = 'guidedGradCam';
-  const cam = gradCamMap(model, inputs, { ...options, reluAttributions: true, attrDimSummation: true }, fn).attributions;
+  const cam = gradCamMap(
+    model,
+    inputs,
+    { ...options, reluAttributions: true, attrDimSummation: true },
+    fn,
+  ).attributions;
   let guided: tf.Tensor | undefined;
   try {
     guided = ruleInputGradient(model, inputs, atEveryRelu(guidedReluRule), { target: options.target }, fn);

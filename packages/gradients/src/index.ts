@@ -18,19 +18,39 @@ export { layerGradCam, type LayerGradCamOptions } from './grad-cam.js';
 export { guidedGradCam, type GuidedGradCamOptions } from './guided-grad-cam.js';
 export { saliency, type SaliencyOptions } from './saliency.js';
 export { inputXGradient, type InputXGradientOptions } from './input-x-gradient.js';
-export { integratedGradients, type IntegratedGradientsOptions, type PathOptions, type ApproximationMethodName } from './integrated-gradients.js';
-export { approximation, gaussLegendre, type Approximation, type ApproximationMethod } from './approximation.js';
+export {
+  integratedGradients,
+  type IntegratedGradientsOptions,
+  type PathOptions,
+  type ApproximationMethodName,
+} from './integrated-gradients.js';
+export {
+  approximation,
+  gaussLegendre,
+  type Approximation,
+  type ApproximationMethod,
+} from './approximation.js';
 export { walkPath, pathPoints, sumSteps, type PathWalk, type PathChunk } from './approximation-path.js';
-export { noiseTunnel, type NoiseTunnelOptions, type NoiseTunnelType, type AttributionMethod } from './noise-tunnel.js';
+export {
+  noiseTunnel,
+  type NoiseTunnelOptions,
+  type NoiseTunnelType,
+  type AttributionMethod,
+} from './noise-tunnel.js';
 export { gradientShap, type GradientShapOptions } from './gradient-shap.js';
-export { seededRandom, type SeededRandom } from './random.js';
 export { layerActivation, type LayerActivationOptions } from './layer-activation.js';
 export { layerGradient, layerGradientXActivation, type LayerGradientOptions } from './layer-gradient.js';
 export { layerConductance, type LayerConductanceOptions } from './layer-conductance.js';
-export { layerIntegratedGradients, type LayerIntegratedGradientsOptions } from './layer-integrated-gradients.js';
+export {
+  layerIntegratedGradients,
+  type LayerIntegratedGradientsOptions,
+} from './layer-integrated-gradients.js';
 export { internalInfluence, type InternalInfluenceOptions } from './internal-influence.js';
 export { neuronGradient, type NeuronGradientOptions } from './neuron-gradient.js';
-export { neuronIntegratedGradients, type NeuronIntegratedGradientsOptions } from './neuron-integrated-gradients.js';
+export {
+  neuronIntegratedGradients,
+  type NeuronIntegratedGradientsOptions,
+} from './neuron-integrated-gradients.js';
 export { neuronConductance, type NeuronConductanceOptions } from './neuron-conductance.js';
 export { type NeuronAttributionOptions } from './neuron-gradient-objective.js';
 export {

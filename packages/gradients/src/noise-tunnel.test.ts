@@ -11,7 +11,7 @@ import { InvalidArgumentError, loadModel } from '@attrib/core';
 import { noiseTunnel } from './noise-tunnel.js';
 import { saliency } from './saliency.js';
 import { integratedGradients } from './integrated-gradients.js';
-import { normalTensor, seededRandom } from './random.js';
+import { normalTensor, seededRandom } from '@attrib/core';
 
 describeWithBackends('noiseTunnel', ['cpu'], () => {
   const model = loadModel(tinyModels.cnn());

@@ -8,7 +8,7 @@ import {
 } from '@attrib/core';
 import { checkInput } from './approximation-input.js';
 import { accumulate, repeatTarget, tileBatch } from './approximation-path.js';
-import { normalTensor, seededRandom } from './random.js';
+import { normalTensor, seededRandom } from '@attrib/core';
 import type { AttributionResult } from './types.js';
 
 /** Any attribution method of the common shape, e.g. `saliency` or `integratedGradients`. */

@@ -22,7 +22,8 @@ export interface NeuronOptions {
 /** Checks what every rule-based method takes: a graph with one input and a finite tensor for it. */
 export function checkInputs(model: Graph, inputs: tf.Tensor, fn: string): void {
   if (!(inputs instanceof tf.Tensor)) throw invalidArgument(fn, 'inputs', 'a tensor', inputs);
-  if (model.inputs.length !== 1) throw invalidArgument(fn, 'model', 'a graph with one input', `${model.inputs.length} inputs`);
+  if (model.inputs.length !== 1)
+    throw invalidArgument(fn, 'model', 'a graph with one input', `${model.inputs.length} inputs`);
   model.normalizeInputs(inputs, fn);
   assertFinite(inputs, fn, 'inputs');
 }
@@ -32,16 +33,22 @@ export function checkInputs(model: Graph, inputs: tf.Tensor, fn: string): void {
  * layer's output, or the tensor entering the layer.
  */
 export function graphUpToNeuron(model: Graph, options: NeuronOptions, fn: string): Graph {
-  if (options === null || typeof options !== 'object') throw invalidArgument(fn, 'options', 'an object with layer and neuron', options);
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument(fn, 'options', 'an object with layer and neuron', options);
   if (typeof options.layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', options.layer);
-  const name = resolveTensorRef(model, { node: options.layer, at: options.attributeToNeuronInput ? 'input' : 'output' }, fn);
+  const name = resolveTensorRef(
+    model,
+    { node: options.layer, at: options.attributeToNeuronInput ? 'input' : 'output' },
+    fn,
+  );
   const end = model.nodes.findIndex((n) => n.name === name);
   return model.derive({ nodes: model.nodes.slice(0, end + 1), output: name });
 }
 
 /** The gradient seed that selects the neuron in every sample: ∂Σ neuron / ∂activation. */
 export function neuronSeed(selector: NeuronSelector, fn: string): (activation: tf.Tensor) => tf.Tensor {
-  if (selector === undefined || selector === null) throw invalidArgument(fn, 'neuron', 'an index, an index tuple or a function', selector);
+  if (selector === undefined || selector === null)
+    throw invalidArgument(fn, 'neuron', 'an index, an index tuple or a function', selector);
   return (activation) => tf.grad((a: tf.Tensor) => tf.sum(selectNeuron(a, selector, fn)))(activation);
 }
 
@@ -56,7 +63,11 @@ export function ruleInputGradient(
   checkInputs(model, inputs, fn);
   const walk =
     'neuron' in seed
-      ? reverseWalk(graphUpToNeuron(model, seed.neuron, fn), inputs, { outputGradient: neuronSeed(seed.neuron.neuron, fn), rules, fn })
+      ? reverseWalk(graphUpToNeuron(model, seed.neuron, fn), inputs, {
+          outputGradient: neuronSeed(seed.neuron.neuron, fn),
+          rules,
+          fn,
+        })
       : reverseWalk(model, inputs, { target: seed.target, rules, fn });
   walk.output.dispose();
   return walk.inputGradients[0];

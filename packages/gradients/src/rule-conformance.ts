@@ -17,10 +17,15 @@ function given<T>(options: Options, key: string): T | undefined {
 }
 
 function fields(result: AttributionResult): Record<string, tf.Tensor> {
-  return result.delta ? { attributions: result.attributions, delta: result.delta } : { attributions: result.attributions };
+  return result.delta
+    ? { attributions: result.attributions, delta: result.delta }
+    : { attributions: result.attributions };
 }
 
-function captum(method: string, run: (model: Graph, inputs: tf.Tensor, options: Options) => AttributionResult): ConformanceAdapter {
+function captum(
+  method: string,
+  run: (model: Graph, inputs: tf.Tensor, options: Options) => AttributionResult,
+): ConformanceAdapter {
   return {
     specificationVersion: 'attrib-conformance/1',
     library: 'captum',
@@ -43,7 +48,11 @@ export const ruleConformanceAdapters: readonly ConformanceAdapter[] = [
   captum('Deconvolution', (model, x, o) => deconvolution(model, x, { target: given<Target>(o, 'target') })),
   captum('DeepLift', (model, x, o) => deepLift(model, x, deepLiftOptions(o))),
   captum('LayerDeepLift', (model, x, o) =>
-    layerDeepLift(model, x, { ...deepLiftOptions(o), layer: o.layer as string, attributeToLayerInput: given<boolean>(o, 'attributeToLayerInput') }),
+    layerDeepLift(model, x, {
+      ...deepLiftOptions(o),
+      layer: o.layer as string,
+      attributeToLayerInput: given<boolean>(o, 'attributeToLayerInput'),
+    }),
   ),
   captum('NeuronDeepLift', (model, x, o) =>
     neuronDeepLift(model, x, {

@@ -1,4 +1,4 @@
-import { seededPermutation } from './seeded-random.js';
+import { randomPermutation, seededRandom } from '@attrib/core';
 
 /** Which units a mask ablates: the k first of the ranking, of the reversed ranking, or of a seeded permutation. */
 export type MaskKind =
@@ -46,5 +46,5 @@ export function keepVector(
 }
 
 export function permutationsFor(units: number, seeds: readonly number[]): Map<number, Int32Array> {
-  return new Map(seeds.map((seed) => [seed, seededPermutation(units, seed)]));
+  return new Map(seeds.map((seed) => [seed, randomPermutation(units, seededRandom(seed))]));
 }

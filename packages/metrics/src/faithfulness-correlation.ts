@@ -11,7 +11,7 @@ import { expectShape, positiveInteger, requireTensor } from './checks.js';
 import { featureGroups, groupRelevance } from './feature-groups.js';
 import { evaluateMasked } from './masked-evaluation.js';
 import { pearson } from './statistics.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '@attrib/core';
 
 export interface FaithfulnessCorrelationOptions {
   readonly attributions: tf.Tensor;

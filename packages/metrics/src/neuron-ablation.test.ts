@@ -5,7 +5,7 @@ import { neuronKnockout } from '@attrib/perturbation';
 import { describeWithBackends, expectNoLeaks, tinyModels } from '@attrib/test-utils';
 import { trainTower3 } from '@attrib/toy-models';
 import { neuronAblationCurves, type LabelledInputs } from './neuron-ablation.js';
-import { seededPermutation } from './seeded-random.js';
+import { randomPermutation, seededRandom } from '@attrib/core';
 
 describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], () => {
   let toy: ReturnType<typeof trainTower3>;
@@ -124,7 +124,7 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
       const bottom = oneAtATime([...batched.ranking].reverse().slice(0, k));
       expect(batched.cluster.targetLogit.bottom[index]).toBeCloseTo(bottom.logit, 4);
       seeds.forEach((seed, s) => {
-        const random = oneAtATime(Array.from(seededPermutation(12, seed).slice(0, k)));
+        const random = oneAtATime(Array.from(randomPermutation(12, seededRandom(seed)).slice(0, k)));
         expect(batched.cluster.targetLogit.random.perSeed[s][index]).toBeCloseTo(random.logit, 4);
       });
     });

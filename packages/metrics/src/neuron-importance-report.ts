@@ -3,7 +3,7 @@ import { invalidArgument, type Graph, type ProgressCallback } from '@attrib/core
 import { clusterNeuronImportance, type ClusterImportance } from '@attrib/gradients';
 import { neuronAblationCurves, type AblationMetric, type LabelledInputs } from './neuron-ablation.js';
 import type { CurveSet } from './curve-summary.js';
-import { seededPermutation } from './seeded-random.js';
+import { randomPermutation, seededRandom } from '@attrib/core';
 import { numberInRange } from './checks.js';
 
 /** Scores every unit of the layer from a cluster's ranking part; higher = more important. */
@@ -113,7 +113,7 @@ function split(name: string, cluster: LabelledInputs, holdout: number, seed: num
       'at least two samples (one to rank, one to evaluate)',
       `${n}`,
     );
-  const order = seededPermutation(n, seed);
+  const order = randomPermutation(n, seededRandom(seed));
   const evaluationSize = Math.min(n - 1, Math.max(1, Math.round(holdout * n)));
   const part = (ids: Int32Array) => ({
     inputs: tf.tidy(() => tf.gather(cluster.inputs, tf.tensor1d(ids, 'int32'))),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, targetIndices, type Graph, type Target } from '@attrib/core';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '@attrib/core';
 import { spearman } from './statistics.js';
 
 export interface RandomLogitOptions {

@@ -23,7 +23,11 @@ export interface CoalitionGame {
    * Values of `count` coalitions, [count × nOut]; `fill(i, flags)` writes coalition i's presence
    * flags (1 = the group keeps the input, 0 = baseline) into `flags` (length groups, zeroed).
    */
-  values(count: number, fill: (index: number, flags: Float32Array) => void, stage?: string): Promise<Float64Array>;
+  values(
+    count: number,
+    fill: (index: number, flags: Float32Array) => void,
+    stage?: string,
+  ): Promise<Float64Array>;
 }
 
 /**
@@ -60,8 +64,15 @@ export async function withCoalitionGame<T>(
           onProgress: options.onProgress,
           evaluate(start, end) {
             const flags = new Float32Array((end - start) * groups);
-            for (let i = start; i < end; i++) fill(i, flags.subarray((i - start) * groups, (i - start + 1) * groups));
-            return scorePresent(scorer, inputs, replacement, coalitionMasks(flags, end - start, mask), end - start);
+            for (let i = start; i < end; i++)
+              fill(i, flags.subarray((i - start) * groups, (i - start + 1) * groups));
+            return scorePresent(
+              scorer,
+              inputs,
+              replacement,
+              coalitionMasks(flags, end - start, mask),
+              end - start,
+            );
           },
         }),
     };

@@ -15,7 +15,12 @@ export interface AttributionResult {
 }
 
 /** A baseline as an owned tensor of the input's shape: number, [N, ...], [1, ...] or [...]; default 0. */
-export function baselineFor(baselines: number | tf.Tensor | null | undefined, inputs: tf.Tensor, fn: string, argument = 'baselines'): tf.Tensor {
+export function baselineFor(
+  baselines: number | tf.Tensor | null | undefined,
+  inputs: tf.Tensor,
+  fn: string,
+  argument = 'baselines',
+): tf.Tensor {
   if (baselines instanceof tf.Tensor) assertFinite(baselines, fn, argument);
   return resolveBaseline(baselines, inputs, fn, argument);
 }

@@ -28,7 +28,10 @@ function numberOption(options: Options, name: string): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-function adapter(method: string, run: (model: Graph, testCase: ConformanceCase, options: Options) => Promise<tf.Tensor>): ConformanceAdapter {
+function adapter(
+  method: string,
+  run: (model: Graph, testCase: ConformanceCase, options: Options) => Promise<tf.Tensor>,
+): ConformanceAdapter {
   return {
     specificationVersion: 'attrib-conformance/1',
     library: 'captum',

@@ -17,19 +17,34 @@ const FN = 'featureAblation';
  * attr[i ∈ g] = f(x)[t] − f(x with group g set to the baseline)[t] (Captum FeatureAblation). When the
  * forward returns one scalar for the whole batch, the result has batch size 1.
  */
-export async function featureAblation(model: Model, inputs: tf.Tensor, options: FeatureAblationOptions = {}): Promise<AttributionResult> {
+export async function featureAblation(
+  model: Model,
+  inputs: tf.Tensor,
+  options: FeatureAblationOptions = {},
+): Promise<AttributionResult> {
   return withCoalitionGame(model, inputs, options, FN, async (game) => {
     const { groups, scorer } = game;
     const values = await game.values(groups, (g, flags) => {
       flags.fill(1);
       flags[g] = 0;
     });
-    return { attributions: spreadGroupValues(groupDifferences(scorer.reference, values, groups), scorer.nOut, game.mask, inputs.shape) };
+    return {
+      attributions: spreadGroupValues(
+        groupDifferences(scorer.reference, values, groups),
+        scorer.nOut,
+        game.mask,
+        inputs.shape,
+      ),
+    };
   });
 }
 
 /** reference[n] − values[g, n], laid out [n × groups] for spreading. */
-export function groupDifferences(reference: Float64Array, values: Float64Array, groups: number): Float64Array {
+export function groupDifferences(
+  reference: Float64Array,
+  values: Float64Array,
+  groups: number,
+): Float64Array {
   const nOut = reference.length;
   const perGroup = new Float64Array(nOut * groups);
   for (let g = 0; g < groups; g++) {

@@ -6,7 +6,7 @@ import { groupDifferences } from './feature-ablation.js';
 import { coalitionMasks, parseGroupMask, spreadGroupValues } from './group-mask.js';
 import { scorePresent } from './input-space.js';
 import { createScorer, type Model } from './model.js';
-import { randomPermutation, seededRandom } from './random.js';
+import { randomPermutation, seededRandom } from '@attrib/core';
 
 export interface FeaturePermutationOptions extends PerturbationOptions {
   readonly target?: Target;
@@ -23,12 +23,22 @@ const FN = 'featurePermutation';
  * values shuffled across the batch)[t]. Each group gets its own seeded shuffle, never the identity,
  * so the batch needs at least two samples.
  */
-export async function featurePermutation(model: Model, inputs: tf.Tensor, options: FeaturePermutationOptions = {}): Promise<AttributionResult> {
+export async function featurePermutation(
+  model: Model,
+  inputs: tf.Tensor,
+  options: FeaturePermutationOptions = {},
+): Promise<AttributionResult> {
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
   const scorer = createScorer(model, inputs, { target: options.target, hooks: options.hooks, fn: FN });
   const batch = inputs.shape[0];
-  if (batch < 2 || scorer.aggregate) throw invalidArgument(FN, 'inputs', 'a batch of at least 2 samples with one output each (values are shuffled across the batch)', inputs);
+  if (batch < 2 || scorer.aggregate)
+    throw invalidArgument(
+      FN,
+      'inputs',
+      'a batch of at least 2 samples with one output each (values are shuffled across the batch)',
+      inputs,
+    );
   const mask = parseGroupMask(options.featureMask, inputs.shape, FN, 'featureMask');
   try {
     const { groups } = mask;
@@ -57,7 +67,14 @@ export async function featurePermutation(model: Model, inputs: tf.Tensor, option
         return scorePresent(scorer, inputs, shuffled, coalitionMasks(flags, copies, mask), copies);
       },
     });
-    return { attributions: spreadGroupValues(groupDifferences(scorer.reference, values, groups), scorer.nOut, mask, inputs.shape) };
+    return {
+      attributions: spreadGroupValues(
+        groupDifferences(scorer.reference, values, groups),
+        scorer.nOut,
+        mask,
+        inputs.shape,
+      ),
+    };
   } finally {
     mask.dispose();
   }

@@ -1,4 +1,10 @@
-export { knockoutHook, neuronKnockout, type KnockoutHookOptions, type NeuronKnockoutOptions, type NeuronKnockout } from './knockout.js';
+export {
+  knockoutHook,
+  neuronKnockout,
+  type KnockoutHookOptions,
+  type NeuronKnockoutOptions,
+  type NeuronKnockout,
+} from './knockout.js';
 export { featureAblation, type FeatureAblationOptions } from './feature-ablation.js';
 export { occlusion, type OcclusionOptions } from './occlusion.js';
 export { shapleyValues, type ShapleyValuesOptions } from './shapley-values.js';

@@ -3,7 +3,7 @@ import { invalidArgument } from '@attrib/core';
 import { type AttributionResult } from './common.js';
 import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
 import type { Model } from './model.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '@attrib/core';
 import { checkSamples, fitSurrogate } from './surrogate.js';
 
 export interface KernelShapOptions extends CoalitionOptions {
@@ -21,13 +21,24 @@ const FN = 'kernelShap';
  * uniformly; an unweighted least-squares fit with intercept of f(·)[t] on the flags gives one
  * coefficient per group. With enough samples it approaches the Shapley values.
  */
-export async function kernelShap(model: Model, inputs: tf.Tensor, options: KernelShapOptions = {}): Promise<AttributionResult> {
+export async function kernelShap(
+  model: Model,
+  inputs: tf.Tensor,
+  options: KernelShapOptions = {},
+): Promise<AttributionResult> {
   const samples = checkSamples(FN, options.nSamples ?? 25);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
   return withCoalitionGame(model, inputs, options, FN, async (game) => {
     const coalitions = kernelShapCoalitions(game.groups, samples, seededRandom(seed));
-    return { attributions: await fitSurrogate(game, inputs, { coalitions, samples, weight: () => 1, fit: { penalty: 'none' } }) };
+    return {
+      attributions: await fitSurrogate(game, inputs, {
+        coalitions,
+        samples,
+        weight: () => 1,
+        fit: { penalty: 'none' },
+      }),
+    };
   });
 }
 
@@ -35,7 +46,10 @@ export async function kernelShap(model: Model, inputs: tf.Tensor, options: Kerne
 function kernelShapCoalitions(groups: number, samples: number, random: () => number): Float32Array {
   const flags = new Float32Array(samples * groups);
   flags.fill(1, 0, groups);
-  const sizes = Array.from({ length: Math.max(groups - 1, 0) }, (_, i) => (groups - 1) / ((i + 1) * (groups - i - 1)));
+  const sizes = Array.from(
+    { length: Math.max(groups - 1, 0) },
+    (_, i) => (groups - 1) / ((i + 1) * (groups - i - 1)),
+  );
   const totalWeight = sizes.reduce((a, b) => a + b, 0);
   const order = Int32Array.from({ length: groups }, (_, i) => i);
   for (let r = 2; r < samples; r++) {

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import { InvalidArgumentError, ShapeMismatchError, UnknownNodeError, loadModel } from '@attrib/core';
 import { knockoutHook, neuronKnockout } from './index.js';
 
@@ -21,35 +27,62 @@ describeWithBackends('neuron knock-out', ['cpu'], () => {
   it('knocking out every unit of a layer equals the network with that layer zeroed', () => {
     const knockout = neuronKnockout(graph, { node: 'fc1', units: [0, 1, 2, 3] });
     const out = graph.run(x, { hooks: [knockout.hook] });
-    expectTensorsClose(out, literalMlp(x, (z) => tf.zerosLike(z)));
+    expectTensorsClose(
+      out,
+      literalMlp(x, (z) => tf.zerosLike(z)),
+    );
     knockout.dispose();
   });
 
   it('zeroes only the listed units, for output and input', () => {
     const keep = tf.tensor2d([[1, 0, 1, 0]]);
     const zeroed = neuronKnockout(graph, { node: 'fc1', units: [1, 3] });
-    expectTensorsClose(graph.run(x, { hooks: [zeroed.hook] }), literalMlp(x, (z) => tf.mul(z, keep)));
+    expectTensorsClose(
+      graph.run(x, { hooks: [zeroed.hook] }),
+      literalMlp(x, (z) => tf.mul(z, keep)),
+    );
     zeroed.dispose();
     // The tensor entering fc2 is relu(fc1): zeroing it there equals zeroing fc1 (relu(0) = 0).
     const atInput = neuronKnockout(graph, { node: 'fc2', at: 'input', units: [1, 3] });
-    expectTensorsClose(graph.run(x, { hooks: [atInput.hook] }), literalMlp(x, (z) => tf.mul(z, keep)));
+    expectTensorsClose(
+      graph.run(x, { hooks: [atInput.hook] }),
+      literalMlp(x, (z) => tf.mul(z, keep)),
+    );
     atInput.dispose();
   });
 
   it('replaces by the reference mean and by given values', () => {
     const reference = randomTensor([7, 3], 11);
-    const meanZ = tf.mean(tf.add(tf.matMul(reference as tf.Tensor2D, p('fc1', 'weight') as tf.Tensor2D), p('fc1', 'bias')), 0, true);
+    const meanZ = tf.mean(
+      tf.add(tf.matMul(reference as tf.Tensor2D, p('fc1', 'weight') as tf.Tensor2D), p('fc1', 'bias')),
+      0,
+      true,
+    );
     const keep = tf.tensor2d([[0, 1, 1, 0]]);
     const mean = neuronKnockout(graph, { node: 'fc1', units: [0, 3], mode: 'mean', reference });
-    expectTensorsClose(graph.run(x, { hooks: [mean.hook] }), literalMlp(x, (z) => tf.add(tf.mul(z, keep), tf.mul(meanZ, tf.sub(1, keep)))), { atol: 1e-5 });
+    expectTensorsClose(
+      graph.run(x, { hooks: [mean.hook] }),
+      literalMlp(x, (z) => tf.add(tf.mul(z, keep), tf.mul(meanZ, tf.sub(1, keep)))),
+      { atol: 1e-5 },
+    );
     mean.dispose();
     const value = neuronKnockout(graph, { node: 'fc1', units: [0, 3], mode: 'value', value: 0.5 });
-    expectTensorsClose(graph.run(x, { hooks: [value.hook] }), literalMlp(x, (z) => tf.add(tf.mul(z, keep), tf.mul(0.5, tf.sub(1, keep)))), { atol: 1e-5 });
+    expectTensorsClose(
+      graph.run(x, { hooks: [value.hook] }),
+      literalMlp(x, (z) => tf.add(tf.mul(z, keep), tf.mul(0.5, tf.sub(1, keep)))),
+      { atol: 1e-5 },
+    );
     value.dispose();
   });
 
   it('knockoutHook takes per-sample masks and replacements', () => {
-    const keep = tf.tensor2d([[1, 0, 1, 1], [0, 1, 1, 1], [1, 1, 0, 1], [1, 1, 1, 0], [1, 1, 1, 1]]);
+    const keep = tf.tensor2d([
+      [1, 0, 1, 1],
+      [0, 1, 1, 1],
+      [1, 1, 0, 1],
+      [1, 1, 1, 0],
+      [1, 1, 1, 1],
+    ]);
     const replacement = tf.fill([5, 4], -0.25);
     const hook = knockoutHook({ node: 'fc1', keep, replacement });
     const expected = literalMlp(x, (z) => tf.add(tf.mul(z, keep), tf.mul(replacement, tf.sub(1, keep))));
@@ -70,7 +103,9 @@ describeWithBackends('neuron knock-out', ['cpu'], () => {
 
   it('rejects bad arguments with typed errors', () => {
     expect(() => neuronKnockout(graph, { node: 'nope', units: [0] })).toThrow(UnknownNodeError);
-    expect(() => neuronKnockout(graph, { node: 'fc1', units: [0], mode: 'mean' })).toThrow(InvalidArgumentError);
+    expect(() => neuronKnockout(graph, { node: 'fc1', units: [0], mode: 'mean' })).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => neuronKnockout(graph, { node: 'fc1', units: [-1] })).toThrow(/units.*neuronKnockout/);
     const outOfRange = neuronKnockout(graph, { node: 'fc1', units: [4] });
     expect(() => graph.run(x, { hooks: [outOfRange.hook] })).toThrow(/\[0, 4\)/);

@@ -20,14 +20,17 @@ export interface KnockoutHookOptions {
 export function knockoutHook(options: KnockoutHookOptions): ForwardHook {
   const { node, keep } = options;
   const at = options.at ?? 'output';
-  if (at !== 'output' && at !== 'input') throw invalidArgument('knockoutHook', 'at', "'output' or 'input'", at);
-  if (!(keep instanceof tf.Tensor)) throw invalidArgument('knockoutHook', 'keep', 'a tensor of 0/1 values', keep);
+  if (at !== 'output' && at !== 'input')
+    throw invalidArgument('knockoutHook', 'at', "'output' or 'input'", at);
+  if (!(keep instanceof tf.Tensor))
+    throw invalidArgument('knockoutHook', 'keep', 'a tensor of 0/1 values', keep);
   const replacement = options.replacement ?? 0;
   const name = options.name ?? `knockout(${node}:${at})`;
   // A linear blend rather than tf.where keeps the hook differentiable and lets keep be fractional.
   const apply = (value: tf.Tensor): tf.Tensor => {
     const fits = keep.rank === value.rank && keep.shape.every((d, i) => d === 1 || d === value.shape[i]);
-    if (!fits) throw shapeMismatch(name, 'keep', `broadcastable to the node tensor [${value.shape}]`, keep.shape);
+    if (!fits)
+      throw shapeMismatch(name, 'keep', `broadcastable to the node tensor [${value.shape}]`, keep.shape);
     const kept = tf.mul(value, keep);
     if (replacement === 0) return kept;
     return tf.add(kept, tf.mul(replacement, tf.sub(1, keep)));
@@ -67,13 +70,15 @@ export function neuronKnockout(graph: Graph, options: NeuronKnockoutOptions): Ne
   const mode = options.mode ?? 'zero';
   const node = graph.node(options.node, FN);
   if (at !== 'output' && at !== 'input') throw invalidArgument(FN, 'at', "'output' or 'input'", at);
-  if (mode !== 'zero' && mode !== 'mean' && mode !== 'value') throw invalidArgument(FN, 'mode', "'zero', 'mean' or 'value'", mode);
+  if (mode !== 'zero' && mode !== 'mean' && mode !== 'value')
+    throw invalidArgument(FN, 'mode', "'zero', 'mean' or 'value'", mode);
   const units = Array.from(options.units ?? []);
   if (!Array.isArray(options.units) && !(options.units instanceof Int32Array)) {
     throw invalidArgument(FN, 'units', 'an array of flat unit indices', options.units);
   }
   for (const unit of units) {
-    if (!Number.isInteger(unit) || unit < 0) throw invalidArgument(FN, 'units', 'non-negative integer indices', units);
+    if (!Number.isInteger(unit) || unit < 0)
+      throw invalidArgument(FN, 'units', 'non-negative integer indices', units);
   }
   if (mode === 'mean' && !(options.reference instanceof tf.Tensor)) {
     throw invalidArgument(FN, 'reference', "a tensor of model inputs when mode is 'mean'", options.reference);
@@ -100,7 +105,13 @@ export function neuronKnockout(graph: Graph, options: NeuronKnockoutOptions): Ne
     if (cached) return cached;
     const size = unitShape.reduce((a, b) => a * b, 1);
     for (const unit of units) {
-      if (unit >= size) throw invalidArgument(FN, 'units', `flat indices in [0, ${size}) for node '${node.name}' of unit shape [${unitShape}]`, unit);
+      if (unit >= size)
+        throw invalidArgument(
+          FN,
+          'units',
+          `flat indices in [0, ${size}) for node '${node.name}' of unit shape [${unitShape}]`,
+          unit,
+        );
     }
     const keepData = new Float32Array(size).fill(1);
     for (const unit of units) keepData[unit] = 0;
@@ -111,10 +122,16 @@ export function neuronKnockout(graph: Graph, options: NeuronKnockoutOptions): Ne
       const value = options.value!;
       if (typeof value === 'number') replacement = value;
       else {
-        const fits = value.shape.join() === unitShape.join() || value.shape.join() === [1, ...unitShape].join();
+        const fits =
+          value.shape.join() === unitShape.join() || value.shape.join() === [1, ...unitShape].join();
         if (!fits) {
           tf.dispose(keep);
-          throw shapeMismatch(FN, 'value', `[${unitShape}] or [1, ${unitShape}] (the unit shape of '${node.name}')`, value.shape);
+          throw shapeMismatch(
+            FN,
+            'value',
+            `[${unitShape}] or [1, ${unitShape}] (the unit shape of '${node.name}')`,
+            value.shape,
+          );
         }
         replacement = tf.keep(tf.reshape(value, [1, ...unitShape]));
       }

@@ -26,16 +26,23 @@ const FN = 'layerFeatureAblation';
  * attr[u ∈ g] = f(x)[t] − f with the layer units of group g set to the baseline (Captum
  * LayerFeatureAblation); the result has the layer tensor's shape.
  */
-export async function layerFeatureAblation(model: Model, inputs: tf.Tensor, options: LayerFeatureAblationOptions): Promise<AttributionResult> {
+export async function layerFeatureAblation(
+  model: Model,
+  inputs: tf.Tensor,
+  options: LayerFeatureAblationOptions,
+): Promise<AttributionResult> {
   const ref = layerRef(model, options?.layer, options?.attributeToLayerInput, FN, 'attributeToLayerInput');
   const scorer = createScorer(model, inputs, { target: options.target, hooks: options.hooks, fn: FN });
   // A clone: the layer tensor can be the caller's input itself (the first node's input).
-  const activation = tf.tidy(() => tf.clone(layerValue(ref, ref.graph.forward(inputs, { hooks: options.hooks, fn: FN }))));
+  const activation = tf.tidy(() =>
+    tf.clone(layerValue(ref, ref.graph.forward(inputs, { hooks: options.hooks, fn: FN }))),
+  );
   let mask: ReturnType<typeof parseGroupMask> | undefined;
   let baseline: tf.Tensor | undefined;
   try {
     mask = parseGroupMask(options.layerMask, activation.shape, FN, 'layerMask');
-    if (options.layerBaselines instanceof tf.Tensor) assertFinite(options.layerBaselines, FN, 'layerBaselines');
+    if (options.layerBaselines instanceof tf.Tensor)
+      assertFinite(options.layerBaselines, FN, 'layerBaselines');
     baseline = resolveBaseline(options.layerBaselines, activation, FN, 'layerBaselines');
     const groupMask = mask;
     const replacement = baseline;
@@ -53,13 +60,29 @@ export async function layerFeatureAblation(model: Model, inputs: tf.Tensor, opti
         for (let g = start; g < end; g++) flags[(g - start) * groups + g] = 0;
         const present = coalitionMasks(flags, copies, groupMask);
         const unitMask = groupMask.shape.slice(1);
-        const keep = tf.reshape(tf.broadcastTo(present, [copies, batch, ...unitMask]), [copies * batch, ...unitMask]);
-        const hook = knockoutHook({ node: ref.node, at: ref.at, keep, replacement: tf.tile(replacement, [copies, ...replacement.shape.slice(1).map(() => 1)]), name: FN });
+        const keep = tf.reshape(tf.broadcastTo(present, [copies, batch, ...unitMask]), [
+          copies * batch,
+          ...unitMask,
+        ]);
+        const hook = knockoutHook({
+          node: ref.node,
+          at: ref.at,
+          keep,
+          replacement: tf.tile(replacement, [copies, ...replacement.shape.slice(1).map(() => 1)]),
+          name: FN,
+        });
         const stacked = tf.tile(inputs, [copies, ...inputs.shape.slice(1).map(() => 1)]);
         return scorer.score(stacked, copies, [hook]);
       },
     });
-    return { attributions: spreadGroupValues(groupDifferences(scorer.reference, values, groups), scorer.nOut, groupMask, activation.shape) };
+    return {
+      attributions: spreadGroupValues(
+        groupDifferences(scorer.reference, values, groups),
+        scorer.nOut,
+        groupMask,
+        activation.shape,
+      ),
+    };
   } finally {
     activation.dispose();
     mask?.dispose();

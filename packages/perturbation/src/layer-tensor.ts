@@ -9,15 +9,26 @@ export interface LayerRef {
   readonly at: 'output' | 'input';
 }
 
-export function layerRef(model: Model, layer: unknown, atInput: unknown, fn: string, inputFlag: string): LayerRef {
-  if (!(model instanceof Graph)) throw invalidArgument(fn, 'model', 'a Graph (layer methods need named nodes)', model);
+export function layerRef(
+  model: Model,
+  layer: unknown,
+  atInput: unknown,
+  fn: string,
+  inputFlag: string,
+): LayerRef {
+  if (!(model instanceof Graph))
+    throw invalidArgument(fn, 'model', 'a Graph (layer methods need named nodes)', model);
   if (typeof layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', layer);
-  if (atInput !== undefined && typeof atInput !== 'boolean') throw invalidArgument(fn, inputFlag, 'a boolean', atInput);
+  if (atInput !== undefined && typeof atInput !== 'boolean')
+    throw invalidArgument(fn, inputFlag, 'a boolean', atInput);
   const node = model.node(layer, fn);
   return { graph: model, node: node.name, at: atInput ? 'input' : 'output' };
 }
 
 /** The layer tensor in a forward pass's tensors. */
-export function layerValue(ref: LayerRef, context: Pick<ObjectiveContext, 'values' | 'nodeInputs'>): tf.Tensor {
+export function layerValue(
+  ref: LayerRef,
+  context: Pick<ObjectiveContext, 'values' | 'nodeInputs'>,
+): tf.Tensor {
   return ref.at === 'input' ? context.nodeInputs.get(ref.node)![0] : context.values.get(ref.node)!;
 }

@@ -4,7 +4,7 @@ import { type AttributionResult } from './common.js';
 import { withCoalitionGame, type CoalitionGame, type CoalitionOptions } from './coalitions.js';
 import type { LinearFitOptions } from './linear-fit.js';
 import type { Model } from './model.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '@attrib/core';
 import { checkSamples, fitSurrogate } from './surrogate.js';
 
 export interface LimeOptions extends CoalitionOptions {
@@ -24,10 +24,15 @@ const FN = 'lime';
  * to the input (exponential kernel on the cosine distance in input space), and a linear surrogate of
  * f(·)[t] on the coalition flags whose coefficients are the attributions.
  */
-export async function lime(model: Model, inputs: tf.Tensor, options: LimeOptions = {}): Promise<AttributionResult> {
+export async function lime(
+  model: Model,
+  inputs: tf.Tensor,
+  options: LimeOptions = {},
+): Promise<AttributionResult> {
   const samples = checkSamples(FN, options.nSamples ?? 50);
   const width = options.kernelWidth ?? 1;
-  if (!(typeof width === 'number' && width > 0 && Number.isFinite(width))) throw invalidArgument(FN, 'kernelWidth', 'a positive number', width);
+  if (!(typeof width === 'number' && width > 0 && Number.isFinite(width)))
+    throw invalidArgument(FN, 'kernelWidth', 'a positive number', width);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
   const fit = options.interpretableModel ?? { penalty: 'l1', alpha: 0.01 };
@@ -44,7 +49,12 @@ export async function lime(model: Model, inputs: tf.Tensor, options: LimeOptions
  * cos(x_n, perturbed_{r,n}) for every coalition r and sample n, from per-group sums of x², x·b and
  * b² (the perturbed input takes x on present groups and b elsewhere), without building the inputs.
  */
-function cosineSimilarities(game: CoalitionGame, inputs: tf.Tensor, coalitions: Float32Array, samples: number): Float64Array {
+function cosineSimilarities(
+  game: CoalitionGame,
+  inputs: tf.Tensor,
+  coalitions: Float32Array,
+  samples: number,
+): Float64Array {
   const { groups, mask } = game;
   const batch = inputs.shape[0];
   const [x, b, ids] = tf.tidy(() => [

@@ -1,5 +1,5 @@
 import { fitLinear } from './linear-fit.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '@attrib/core';
 
 describe('fitLinear', () => {
   const rows = 40;
@@ -7,7 +7,10 @@ describe('fitLinear', () => {
   const random = seededRandom(5);
   const design = Float64Array.from({ length: rows * features }, () => (random() < 0.5 ? 0 : 1));
   const truth = [0.5, -2, 1.25];
-  const y = Float64Array.from({ length: rows }, (_, r) => 0.75 + truth.reduce((s, b, j) => s + b * design[r * features + j], 0));
+  const y = Float64Array.from(
+    { length: rows },
+    (_, r) => 0.75 + truth.reduce((s, b, j) => s + b * design[r * features + j], 0),
+  );
   const weights = Float64Array.from({ length: rows }, () => 0.1 + random());
 
   it('recovers an exact linear relation with any weights', () => {
@@ -35,7 +38,10 @@ describe('fitLinear', () => {
     const variance = x.reduce((s, v) => s + (v - mx) ** 2, 0) / rows;
     const alpha = 0.05;
     const fit = fitLinear(x, rows, 1, y, ones, { penalty: 'l1', alpha });
-    expect(fit.coefficients[0]).toBeCloseTo((Math.sign(cov) * Math.max(Math.abs(cov) - alpha, 0)) / variance, 10);
+    expect(fit.coefficients[0]).toBeCloseTo(
+      (Math.sign(cov) * Math.max(Math.abs(cov) - alpha, 0)) / variance,
+      10,
+    );
     const ridge = fitLinear(x, rows, 1, y, ones, { penalty: 'l2', alpha: 2 });
     expect(ridge.coefficients[0]).toBeCloseTo((cov * rows) / (variance * rows + 2), 10);
   });

@@ -17,7 +17,14 @@ export interface LinearFit {
  * Σ w·r² / (2W) + α‖β‖₁ (scikit-learn's Lasso). Unpenalised fits return the minimum-norm solution when
  * features are collinear (as a least-squares solver does), so a feature never varied gets 0.
  */
-export function fitLinear(design: Float64Array, rows: number, features: number, y: Float64Array, w: Float64Array, options: LinearFitOptions = {}): LinearFit {
+export function fitLinear(
+  design: Float64Array,
+  rows: number,
+  features: number,
+  y: Float64Array,
+  w: Float64Array,
+  options: LinearFitOptions = {},
+): LinearFit {
   const penalty = options.penalty ?? 'none';
   const alpha = options.alpha ?? 0;
   let total = 0;
@@ -29,13 +36,25 @@ export function fitLinear(design: Float64Array, rows: number, features: number, 
     yMean += (w[r] * y[r]) / total;
     for (let j = 0; j < features; j++) xMean[j] += (w[r] * design[r * features + j]) / total;
   }
-  const coefficients = penalty === 'l1' ? lasso(design, rows, features, y, w, xMean, yMean, total, alpha) : leastSquares(design, rows, features, y, w, xMean, yMean, penalty === 'l2' ? alpha : 0);
+  const coefficients =
+    penalty === 'l1'
+      ? lasso(design, rows, features, y, w, xMean, yMean, total, alpha)
+      : leastSquares(design, rows, features, y, w, xMean, yMean, penalty === 'l2' ? alpha : 0);
   let intercept = yMean;
   for (let j = 0; j < features; j++) intercept -= xMean[j] * coefficients[j];
   return { coefficients, intercept };
 }
 
-function leastSquares(design: Float64Array, rows: number, features: number, y: Float64Array, w: Float64Array, xMean: Float64Array, yMean: number, alpha: number): Float64Array {
+function leastSquares(
+  design: Float64Array,
+  rows: number,
+  features: number,
+  y: Float64Array,
+  w: Float64Array,
+  xMean: Float64Array,
+  yMean: number,
+  alpha: number,
+): Float64Array {
   const extra = alpha > 0 ? features : 0;
   const a = new Matrix(rows + extra, features);
   const b = new Matrix(rows + extra, 1);
@@ -48,20 +67,32 @@ function leastSquares(design: Float64Array, rows: number, features: number, y: F
   return Float64Array.from(solve(a, b, true).getColumn(0));
 }
 
-function lasso(design: Float64Array, rows: number, features: number, y: Float64Array, w: Float64Array, xMean: Float64Array, yMean: number, total: number, alpha: number): Float64Array {
+function lasso(
+  design: Float64Array,
+  rows: number,
+  features: number,
+  y: Float64Array,
+  w: Float64Array,
+  xMean: Float64Array,
+  yMean: number,
+  total: number,
+  alpha: number,
+): Float64Array {
   const beta = new Float64Array(features);
   const residual = new Float64Array(rows);
   for (let r = 0; r < rows; r++) residual[r] = y[r] - yMean;
   const column = (r: number, j: number) => design[r * features + j] - xMean[j];
   const scale = new Float64Array(features);
-  for (let j = 0; j < features; j++) for (let r = 0; r < rows; r++) scale[j] += (w[r] * column(r, j) ** 2) / total;
+  for (let j = 0; j < features; j++)
+    for (let r = 0; r < rows; r++) scale[j] += (w[r] * column(r, j) ** 2) / total;
   for (let sweep = 0; sweep < 10000; sweep++) {
     let largest = 0;
     for (let j = 0; j < features; j++) {
       if (scale[j] === 0) continue;
       let rho = 0;
-      for (let r = 0; r < rows; r++) rho += (w[r] * column(r, j) * (residual[r] + column(r, j) * beta[j])) / total;
-      const next = Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0) / scale[j];
+      for (let r = 0; r < rows; r++)
+        rho += (w[r] * column(r, j) * (residual[r] + column(r, j) * beta[j])) / total;
+      const next = (Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0)) / scale[j];
       const change = next - beta[j];
       if (change !== 0) {
         for (let r = 0; r < rows; r++) residual[r] -= column(r, j) * change;

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Graph, assertFinite, invalidArgument, selectTarget, targetIndices, type ForwardHook, type Target } from '@attrib/core';
+import {
+  Graph,
+  assertFinite,
+  invalidArgument,
+  selectTarget,
+  targetIndices,
+  type ForwardHook,
+  type Target,
+} from '@attrib/core';
 
 /** A forward function: a batch in, logits (or one scalar for the whole batch) out. */
 export type ForwardFunction = (inputs: tf.Tensor) => tf.Tensor;
@@ -39,11 +47,15 @@ export interface Scorer {
 /** Checks the model and inputs once and builds the batched scoring function. */
 export function createScorer(model: Model, inputs: tf.Tensor, options: ScorerOptions): Scorer {
   const { fn } = options;
-  if (!(model instanceof Graph) && typeof model !== 'function') throw invalidArgument(fn, 'model', 'a Graph or a forward function', model);
-  if (!(inputs instanceof tf.Tensor)) throw invalidArgument(fn, 'inputs', 'a tensor with the batch axis first', inputs);
-  if (inputs.rank < 1 || inputs.shape[0] < 1) throw invalidArgument(fn, 'inputs', 'a tensor with a non-empty batch axis', inputs);
+  if (!(model instanceof Graph) && typeof model !== 'function')
+    throw invalidArgument(fn, 'model', 'a Graph or a forward function', model);
+  if (!(inputs instanceof tf.Tensor))
+    throw invalidArgument(fn, 'inputs', 'a tensor with the batch axis first', inputs);
+  if (inputs.rank < 1 || inputs.shape[0] < 1)
+    throw invalidArgument(fn, 'inputs', 'a tensor with a non-empty batch axis', inputs);
   assertFinite(inputs, fn, 'inputs');
-  if (options.objective && !(model instanceof Graph)) throw invalidArgument(fn, 'model', 'a Graph for layer and neuron methods', model);
+  if (options.objective && !(model instanceof Graph))
+    throw invalidArgument(fn, 'model', 'a Graph for layer and neuron methods', model);
   if (options.hooks !== undefined && (!Array.isArray(options.hooks) || !(model instanceof Graph))) {
     throw invalidArgument(fn, 'hooks', 'an array of forward hooks, with a Graph model', options.hooks);
   }
@@ -77,12 +89,23 @@ export function createScorer(model: Model, inputs: tf.Tensor, options: ScorerOpt
   const score = (stacked: tf.Tensor, copies: number, hooks?: readonly ForwardHook[]): tf.Tensor => {
     const { output, objective } = run(stacked, hooks);
     if (aggregate) {
-      if (copies !== 1) throw invalidArgument(fn, 'perturbationsPerEval', '1 when the forward returns one scalar per batch', copies);
+      if (copies !== 1)
+        throw invalidArgument(
+          fn,
+          'perturbationsPerEval',
+          '1 when the forward returns one scalar per batch',
+          copies,
+        );
       return tf.reshape(output, [1, 1]);
     }
     const value = objective ?? selectTarget(output, targetFor(copies), fn);
     if (value.rank !== 1 || value.shape[0] !== copies * batch) {
-      throw invalidArgument(fn, options.objective ? 'neuronSelector' : 'target', `one value per sample (shape [${copies * batch}])`, value);
+      throw invalidArgument(
+        fn,
+        options.objective ? 'neuronSelector' : 'target',
+        `one value per sample (shape [${copies * batch}])`,
+        value,
+      );
     }
     return tf.reshape(value, [copies, batch]);
   };

@@ -19,10 +19,15 @@ export interface NeuronFeatureAblationOptions extends Omit<CoalitionOptions, 'ta
 const FN = 'neuronFeatureAblation';
 
 /** attr[i ∈ g] = neuron(x) − neuron(x with group g set to the baseline) (Captum NeuronFeatureAblation). */
-export async function neuronFeatureAblation(model: Model, inputs: tf.Tensor, options: NeuronFeatureAblationOptions): Promise<AttributionResult> {
+export async function neuronFeatureAblation(
+  model: Model,
+  inputs: tf.Tensor,
+  options: NeuronFeatureAblationOptions,
+): Promise<AttributionResult> {
   const ref = layerRef(model, options?.layer, options?.attributeToNeuronInput, FN, 'attributeToNeuronInput');
   const { neuronSelector } = options;
-  const objective = (context: Parameters<typeof layerValue>[1]) => selectNeuron(layerValue(ref, context), neuronSelector, FN);
+  const objective = (context: Parameters<typeof layerValue>[1]) =>
+    selectNeuron(layerValue(ref, context), neuronSelector, FN);
   return withCoalitionGame(
     model,
     inputs,
@@ -34,7 +39,14 @@ export async function neuronFeatureAblation(model: Model, inputs: tf.Tensor, opt
         flags.fill(1);
         flags[g] = 0;
       });
-      return { attributions: spreadGroupValues(groupDifferences(scorer.reference, values, groups), scorer.nOut, game.mask, inputs.shape) };
+      return {
+        attributions: spreadGroupValues(
+          groupDifferences(scorer.reference, values, groups),
+          scorer.nOut,
+          game.mask,
+          inputs.shape,
+        ),
+      };
     },
     objective,
   );

@@ -23,7 +23,11 @@ const FN = 'occlusion';
  * each element gets the mean diff of the windows covering it. Windows start at multiples of the
  * stride and are cropped at the far edge.
  */
-export async function occlusion(model: Model, inputs: tf.Tensor, options: OcclusionOptions): Promise<AttributionResult> {
+export async function occlusion(
+  model: Model,
+  inputs: tf.Tensor,
+  options: OcclusionOptions,
+): Promise<AttributionResult> {
   const scorer = createScorer(model, inputs, { target: options?.target, hooks: options?.hooks, fn: FN });
   const sample = inputs.shape.slice(1);
   const grid = windowGrid(sample, options?.slidingWindowShapes, options?.strides ?? sample.map(() => 1), FN);
@@ -38,7 +42,8 @@ export async function occlusion(model: Model, inputs: tf.Tensor, options: Occlus
       onProgress: options.onProgress,
       evaluate(start, end) {
         const present = new Float32Array((end - start) * size).fill(1);
-        for (let w = start; w < end; w++) grid.forEachElement(w, (flat) => (present[(w - start) * size + flat] = 0));
+        for (let w = start; w < end; w++)
+          grid.forEachElement(w, (flat) => (present[(w - start) * size + flat] = 0));
         const masks = tf.tensor(present, [end - start, 1, ...sample]);
         return scorePresent(scorer, inputs, baseline, masks, end - start);
       },
@@ -54,7 +59,8 @@ export async function occlusion(model: Model, inputs: tf.Tensor, options: Occlus
     }
     const attributions = new Float32Array(nOut * size);
     for (let n = 0; n < nOut; n++) {
-      for (let i = 0; i < size; i++) attributions[n * size + i] = covered[i] > 0 ? sums[n * size + i] / covered[i] : 0;
+      for (let i = 0; i < size; i++)
+        attributions[n * size + i] = covered[i] > 0 ? sums[n * size + i] / covered[i] : 0;
     }
     return { attributions: tf.tensor(attributions, [nOut, ...sample]) };
   } finally {

@@ -4,7 +4,7 @@ import { type AttributionResult } from './common.js';
 import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
 import { spreadGroupValues } from './group-mask.js';
 import type { Model } from './model.js';
-import { randomPermutation, seededRandom } from './random.js';
+import { randomPermutation, seededRandom } from '@attrib/core';
 
 export interface ShapleyValueSamplingOptions extends CoalitionOptions {
   /** Random orders of the groups to average over (default 25, as Captum). */
@@ -19,9 +19,14 @@ const FN = 'shapleyValueSampling';
  * Shapley values estimated from `nSamples` random orders (Captum ShapleyValueSampling): groups are
  * added one by one from the baseline; each gets the mean of its marginal changes in f(·)[t].
  */
-export async function shapleyValueSampling(model: Model, inputs: tf.Tensor, options: ShapleyValueSamplingOptions = {}): Promise<AttributionResult> {
+export async function shapleyValueSampling(
+  model: Model,
+  inputs: tf.Tensor,
+  options: ShapleyValueSamplingOptions = {},
+): Promise<AttributionResult> {
   const nSamples = options.nSamples ?? 25;
-  if (!Number.isInteger(nSamples) || nSamples < 1) throw invalidArgument(FN, 'nSamples', 'a positive integer', nSamples);
+  if (!Number.isInteger(nSamples) || nSamples < 1)
+    throw invalidArgument(FN, 'nSamples', 'a positive integer', nSamples);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
   return withCoalitionGame(model, inputs, options, FN, async (game) => {
@@ -41,7 +46,9 @@ export async function shapleyValueSampling(model: Model, inputs: tf.Tensor, opti
       for (let i = 0; i < groups; i++) {
         const current = 1 + s * groups + i;
         const previous = i === 0 ? 0 : current - 1;
-        for (let n = 0; n < nOut; n++) perGroup[n * groups + order[i]] += (values[current * nOut + n] - values[previous * nOut + n]) / nSamples;
+        for (let n = 0; n < nOut; n++)
+          perGroup[n * groups + order[i]] +=
+            (values[current * nOut + n] - values[previous * nOut + n]) / nSamples;
       }
     });
     return { attributions: spreadGroupValues(perGroup, nOut, game.mask, inputs.shape) };

@@ -19,14 +19,25 @@ const MAX_GROUPS = 24;
  * from the 2^n coalition values with the subset weights |S|!(n−|S|−1)!/n!, which equals the average
  * over the n! orders with far fewer forward passes.
  */
-export async function shapleyValues(model: Model, inputs: tf.Tensor, options: ShapleyValuesOptions = {}): Promise<AttributionResult> {
+export async function shapleyValues(
+  model: Model,
+  inputs: tf.Tensor,
+  options: ShapleyValuesOptions = {},
+): Promise<AttributionResult> {
   return withCoalitionGame(model, inputs, options, FN, async (game) => {
     const { groups, scorer } = game;
     if (groups > MAX_GROUPS) {
-      throw invalidArgument(FN, 'featureMask', `at most ${MAX_GROUPS} groups for exact Shapley values (use shapleyValueSampling)`, `${groups} groups`);
+      throw invalidArgument(
+        FN,
+        'featureMask',
+        `at most ${MAX_GROUPS} groups for exact Shapley values (use shapleyValueSampling)`,
+        `${groups} groups`,
+      );
     }
     if (groups > WARN_GROUPS) {
-      console.warn(`${FN}: ${groups} feature groups need 2^${groups} forward evaluations; consider shapleyValueSampling or a coarser featureMask.`);
+      console.warn(
+        `${FN}: ${groups} feature groups need 2^${groups} forward evaluations; consider shapleyValueSampling or a coarser featureMask.`,
+      );
     }
     const count = 2 ** groups;
     const values = await game.values(count, (subset, flags) => {
@@ -47,7 +58,8 @@ export async function shapleyValues(model: Model, inputs: tf.Tensor, options: Sh
       for (let g = 0; g < groups; g++) {
         if ((subset >> g) & 1) continue;
         const withG = subset | (1 << g);
-        for (let n = 0; n < nOut; n++) perGroup[n * groups + g] += w * (values[withG * nOut + n] - values[subset * nOut + n]);
+        for (let n = 0; n < nOut; n++)
+          perGroup[n * groups + g] += w * (values[withG * nOut + n] - values[subset * nOut + n]);
       }
     }
     return { attributions: spreadGroupValues(perGroup, nOut, game.mask, inputs.shape) };

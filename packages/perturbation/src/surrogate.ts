@@ -17,10 +17,16 @@ export interface SurrogatePlan {
  * Fits, per sample, a linear model of f(·)[t] on the coalition flags (an interpretable surrogate)
  * and spreads its coefficients onto the groups' elements.
  */
-export async function fitSurrogate(game: CoalitionGame, inputs: tf.Tensor, plan: SurrogatePlan): Promise<tf.Tensor> {
+export async function fitSurrogate(
+  game: CoalitionGame,
+  inputs: tf.Tensor,
+  plan: SurrogatePlan,
+): Promise<tf.Tensor> {
   const { groups, scorer } = game;
   const { samples, coalitions } = plan;
-  const values = await game.values(samples, (r, flags) => flags.set(coalitions.subarray(r * groups, (r + 1) * groups)));
+  const values = await game.values(samples, (r, flags) =>
+    flags.set(coalitions.subarray(r * groups, (r + 1) * groups)),
+  );
   const design = Float64Array.from(coalitions);
   const perGroup = new Float64Array(scorer.nOut * groups);
   for (let n = 0; n < scorer.nOut; n++) {
@@ -32,6 +38,7 @@ export async function fitSurrogate(game: CoalitionGame, inputs: tf.Tensor, plan:
 }
 
 export function checkSamples(fn: string, nSamples: unknown): number {
-  if (!Number.isInteger(nSamples) || (nSamples as number) < 1) throw invalidArgument(fn, 'nSamples', 'a positive integer', nSamples);
+  if (!Number.isInteger(nSamples) || (nSamples as number) < 1)
+    throw invalidArgument(fn, 'nSamples', 'a positive integer', nSamples);
   return nSamples as number;
 }

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import { loadModel } from '@attrib/core';
 import { featurePermutation, kernelShap, lime, shapleyValues } from './index.js';
 
@@ -14,14 +20,31 @@ describeWithBackends('surrogates and permutation', ['cpu'], () => {
   // Per group: Σ_{i∈g} w_i (x_i − b_i), spread over the group's elements.
   const groupEffect = tf.tidy(() => {
     const contribution = tf.mul(tf.sub(x, baselines), tf.reshape(w, [1, 5]));
-    const sums = [tf.sum(tf.slice(contribution, [0, 0], [-1, 2]), 1), tf.squeeze(tf.slice(contribution, [0, 2], [-1, 1]), [1]), tf.sum(tf.slice(contribution, [0, 3], [-1, 2]), 1)];
+    const sums = [
+      tf.sum(tf.slice(contribution, [0, 0], [-1, 2]), 1),
+      tf.squeeze(tf.slice(contribution, [0, 2], [-1, 1]), [1]),
+      tf.sum(tf.slice(contribution, [0, 3], [-1, 2]), 1),
+    ];
     return tf.stack([sums[0], sums[0], sums[1], sums[2], sums[2]], 1);
   });
 
   it('KernelSHAP and LIME (least squares) recover a linear model exactly', async () => {
-    const shap = await kernelShap(linear, x, { target: 0, featureMask: mask, baselines, nSamples: 30, seed: 1, perturbationsPerEval: 8 });
+    const shap = await kernelShap(linear, x, {
+      target: 0,
+      featureMask: mask,
+      baselines,
+      nSamples: 30,
+      seed: 1,
+      perturbationsPerEval: 8,
+    });
     expectTensorsClose(shap.attributions, groupEffect, { atol: 1e-4 });
-    const surrogate = await lime(linear, x, { target: 0, featureMask: mask, baselines, nSamples: 30, interpretableModel: { penalty: 'none' } });
+    const surrogate = await lime(linear, x, {
+      target: 0,
+      featureMask: mask,
+      baselines,
+      nSamples: 30,
+      interpretableModel: { penalty: 'none' },
+    });
     expectTensorsClose(surrogate.attributions, groupEffect, { atol: 1e-4 });
     const exact = await shapleyValues(linear, x, { target: 0, featureMask: mask, baselines });
     expectTensorsClose(exact.attributions, groupEffect, { atol: 1e-5 });
@@ -32,7 +55,12 @@ describeWithBackends('surrogates and permutation', ['cpu'], () => {
     const expected = tf.sum(groupEffect, 0, true);
     const shap = await kernelShap(total, x, { featureMask: mask, baselines, nSamples: 30 });
     expectTensorsClose(shap.attributions, expected, { atol: 1e-4 });
-    const surrogate = await lime(total, x, { featureMask: mask, baselines, nSamples: 30, interpretableModel: { penalty: 'none' } });
+    const surrogate = await lime(total, x, {
+      featureMask: mask,
+      baselines,
+      nSamples: 30,
+      interpretableModel: { penalty: 'none' },
+    });
     expectTensorsClose(surrogate.attributions, expected, { atol: 1e-4 });
   });
 
@@ -46,10 +74,15 @@ describeWithBackends('surrogates and permutation', ['cpu'], () => {
 
   it('permutation importance of a linear model sums to 0 over the batch, per feature', async () => {
     // attr[n,i] = w_i (x[n,i] − x[π(n),i]); a permutation keeps the column sum.
-    const { attributions } = await featurePermutation(linear, x, { target: 0, seed: 3, perturbationsPerEval: 2 });
+    const { attributions } = await featurePermutation(linear, x, {
+      target: 0,
+      seed: 3,
+      perturbationsPerEval: 2,
+    });
     expectTensorsClose(tf.sum(attributions, 0), tf.zeros([5]), { atol: 1e-5 });
     expect(tf.tidy(() => tf.sum(tf.abs(attributions)).dataSync()[0])).toBeGreaterThan(0.1);
-    const ignored = (input: tf.Tensor) => tf.matMul(tf.slice(input, [0, 0], [-1, 2]) as tf.Tensor2D, tf.ones([2, 1]));
+    const ignored = (input: tf.Tensor) =>
+      tf.matMul(tf.slice(input, [0, 0], [-1, 2]) as tf.Tensor2D, tf.ones([2, 1]));
     const partial = await featurePermutation(ignored, x, { target: 0 });
     expectTensorsClose(tf.slice(partial.attributions, [0, 2], [-1, 3]), tf.zeros([3, 3]), { atol: 0 });
   });
@@ -60,16 +93,24 @@ describeWithBackends('surrogates and permutation', ['cpu'], () => {
     await expectNoLeaks(() => kernelShap(graph, input, { target: 1, nSamples: 12 }));
     await expectNoLeaks(() => lime(graph, input, { target: 1, nSamples: 12 }));
     await expectNoLeaks(() => featurePermutation(graph, input, { target: 1 }));
-    await expect(kernelShap(graph, input, { target: 1, nSamples: 0 })).rejects.toThrow(/nSamples.*kernelShap/);
+    await expect(kernelShap(graph, input, { target: 1, nSamples: 0 })).rejects.toThrow(
+      /nSamples.*kernelShap/,
+    );
     await expect(lime(graph, input, { target: 1, kernelWidth: -1 })).rejects.toThrow(/kernelWidth/);
-    await expect(featurePermutation(graph, tf.ones([1, 3]), { target: 1 })).rejects.toThrow(/at least 2 samples/);
+    await expect(featurePermutation(graph, tf.ones([1, 3]), { target: 1 })).rejects.toThrow(
+      /at least 2 samples/,
+    );
   });
 });
 
 describeWithBackends('surrogate smoke', ['wasm'], () => {
   it('KernelSHAP recovers a linear model', async () => {
     const x = randomTensor([2, 5], 3);
-    const { attributions } = await kernelShap(linear, x, { target: 0, nSamples: 40, perturbationsPerEval: 40 });
+    const { attributions } = await kernelShap(linear, x, {
+      target: 0,
+      nSamples: 40,
+      perturbationsPerEval: 40,
+    });
     expectTensorsClose(attributions, tf.mul(x, tf.reshape(w, [1, 5])), { atol: 1e-3 });
   });
 });

@@ -10,17 +10,37 @@ export interface WindowGrid {
   forEachElement(index: number, visit: (flat: number) => void): void;
 }
 
-export function windowGrid(shape: readonly number[], windowShape: readonly number[], strides: readonly number[], fn: string): WindowGrid {
+export function windowGrid(
+  shape: readonly number[],
+  windowShape: readonly number[],
+  strides: readonly number[],
+  fn: string,
+): WindowGrid {
   const rank = shape.length;
   if (!Array.isArray(windowShape) || windowShape.length !== rank) {
-    throw invalidArgument(fn, 'slidingWindowShapes', `one window size per non-batch axis (${rank}, for a sample of shape [${shape}])`, windowShape);
+    throw invalidArgument(
+      fn,
+      'slidingWindowShapes',
+      `one window size per non-batch axis (${rank}, for a sample of shape [${shape}])`,
+      windowShape,
+    );
   }
   if (!Array.isArray(strides) || strides.length !== rank) {
-    throw invalidArgument(fn, 'strides', `one stride per non-batch axis (${rank}, for a sample of shape [${shape}])`, strides);
+    throw invalidArgument(
+      fn,
+      'strides',
+      `one stride per non-batch axis (${rank}, for a sample of shape [${shape}])`,
+      strides,
+    );
   }
   windowShape.forEach((w, axis) => {
     if (!Number.isInteger(w) || w < 1 || w > shape[axis]) {
-      throw invalidArgument(fn, 'slidingWindowShapes', `sizes in [1, ${shape[axis]}] on axis ${axis + 1} (the sample shape is [${shape}])`, windowShape);
+      throw invalidArgument(
+        fn,
+        'slidingWindowShapes',
+        `sizes in [1, ${shape[axis]}] on axis ${axis + 1} (the sample shape is [${shape}])`,
+        windowShape,
+      );
     }
   });
   strides.forEach((s) => {

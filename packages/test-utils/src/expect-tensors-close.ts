@@ -37,7 +37,9 @@ export function expectTensorsClose(
     }
   }
   if (a.data.length !== e.data.length) {
-    throw new Error(`expectTensorsClose: ${a.data.length} values differ in count from expected ${e.data.length}`);
+    throw new Error(
+      `expectTensorsClose: ${a.data.length} values differ in count from expected ${e.data.length}`,
+    );
   }
   for (let i = 0; i < a.data.length; i++) {
     const diff = Math.abs(a.data[i] - e.data[i]);

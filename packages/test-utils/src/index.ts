@@ -4,5 +4,19 @@ export { describeWithBackends, useBackend, type BackendName } from './backends.j
 export { tinyModels, type TinyModelSpec } from './tiny-models.js';
 export { seededRandom, randomTensor } from './random.js';
 export { finiteDifferenceGradient } from './finite-difference.js';
-export { literalDense, literalConv, literalRelevance, type LiteralLayer, type LiteralRule, type Connection } from './literal-lrp.js';
-export { literalDeepLiftMlp, literalMlpFromSpec, withActivation, type LiteralMlp, type LiteralActivation, type LiteralDeepLiftSample } from './literal-deep-lift.js';
+export {
+  literalDense,
+  literalConv,
+  literalRelevance,
+  type LiteralLayer,
+  type LiteralRule,
+  type Connection,
+} from './literal-lrp.js';
+export {
+  literalDeepLiftMlp,
+  literalMlpFromSpec,
+  withActivation,
+  type LiteralMlp,
+  type LiteralActivation,
+  type LiteralDeepLiftSample,
+} from './literal-deep-lift.js';

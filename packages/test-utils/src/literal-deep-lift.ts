@@ -43,17 +43,30 @@ export interface LiteralDeepLiftSample {
 }
 
 /** m_j = Δact_j/Δz_j, or act'(z_j) where |Δz_j| < eps. */
-export function literalDeepLiftMlp(net: LiteralMlp, x: readonly number[][], b: readonly number[][], targets: readonly number[], eps = 1e-10): LiteralDeepLiftSample[] {
+export function literalDeepLiftMlp(
+  net: LiteralMlp,
+  x: readonly number[][],
+  b: readonly number[][],
+  targets: readonly number[],
+  eps = 1e-10,
+): LiteralDeepLiftSample[] {
   const { w1, b1, w2, activation } = net;
   const f = apply[activation];
   return x.map((xs, n) => {
     const bs = b[n];
     const t = targets[n];
-    const z = (v: readonly number[]) => b1.map((bias, j) => bias + v.reduce((s, vi, i) => s + vi * w1[i][j], 0));
+    const z = (v: readonly number[]) =>
+      b1.map((bias, j) => bias + v.reduce((s, vi, i) => s + vi * w1[i][j], 0));
     const [zx, zb] = [z(xs), z(bs)];
-    const m = zx.map((zj, j) => (Math.abs(zj - zb[j]) < eps ? derivative[activation](zj) : (f(zj) - f(zb[j])) / (zj - zb[j])));
+    const m = zx.map((zj, j) =>
+      Math.abs(zj - zb[j]) < eps ? derivative[activation](zj) : (f(zj) - f(zb[j])) / (zj - zb[j]),
+    );
     return {
-      input: xs.map((xi, i) => (xi - bs[i]) * (zx.reduce((s, _, j) => s + w1[i][j] * m[j] * w2[j][t], 0) + (net.residual ? w2[i][t] : 0))),
+      input: xs.map(
+        (xi, i) =>
+          (xi - bs[i]) *
+          (zx.reduce((s, _, j) => s + w1[i][j] * m[j] * w2[j][t], 0) + (net.residual ? w2[i][t] : 0)),
+      ),
       hidden: zx.map((zj, j) => (zj - zb[j]) * m[j] * w2[j][t]),
       activationInput: zx.map((zj, j) => (zj - zb[j]) * derivative[activation](zj) * w2[j][t]),
       activationOutput: zx.map((zj, j) => (f(zj) - f(zb[j])) * w2[j][t]),
@@ -70,8 +83,12 @@ export function withActivation(spec: TinyModelSpec, activation: LiteralActivatio
 /** The literal net of `tinyModels.mlp()` or `.residual()` (possibly `withActivation`), read from the JSON. */
 export function literalMlpFromSpec(spec: TinyModelSpec): LiteralMlp {
   const node = (name: string) => spec.nodes.find((n) => n.name === name)!;
-  const rows = (t: { shape: number[]; data: number[] }) => Array.from({ length: t.shape[0] }, (_, i) => t.data.slice(i * t.shape[1], (i + 1) * t.shape[1]));
-  const fc1 = node('fc1') as unknown as { weight: { shape: number[]; data: number[] }; bias: { data: number[] } };
+  const rows = (t: { shape: number[]; data: number[] }) =>
+    Array.from({ length: t.shape[0] }, (_, i) => t.data.slice(i * t.shape[1], (i + 1) * t.shape[1]));
+  const fc1 = node('fc1') as unknown as {
+    weight: { shape: number[]; data: number[] };
+    bias: { data: number[] };
+  };
   const fc2 = node('fc2') as unknown as { weight: { shape: number[]; data: number[] } };
   return {
     w1: rows(fc1.weight),

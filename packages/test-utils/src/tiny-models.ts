@@ -67,7 +67,13 @@ export const tinyModels = {
         { name: 'relu', op: 'relu', inputs: ['bn'] },
         { name: 'pool', op: 'maxpool2d', inputs: ['relu'], size: [2, 2], strides: [2, 2], pad: [0, 0, 0, 0] },
         { name: 'flatten', op: 'flatten', inputs: ['pool'] },
-        { name: 'fc', op: 'linear', inputs: ['flatten'], weight: weights([12, 3], 10), bias: weights([3], 11) },
+        {
+          name: 'fc',
+          op: 'linear',
+          inputs: ['flatten'],
+          weight: weights([12, 3], 10),
+          bias: weights([3], 11),
+        },
       ],
       output: 'fc',
     };

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GraphBuilder, type Graph } from '@attrib/core';
-import { normalSamples, uniformGenerator, uniformSamples } from './seeded-random.js';
+import { GraphBuilder, seededRandom, type Graph, type SeededRandom } from '@attrib/core';
 
 export interface TrainTower3Options {
   /** Seeds the data, the initial weights and nothing else: training itself is deterministic. */
@@ -33,19 +32,21 @@ export const TOWER_WIDTH = 4;
 export const INFORMATIVE_FEATURE = 1;
 
 /** Tower weights of random sign and magnitude in [0.5, 1.5), biases in [−0.3, 0.3): no dead tower unit on N(0, 1) data. */
-function initialWeights(next: () => number): Record<string, Float32Array> {
+function initialWeights(next: SeededRandom): Record<string, Float32Array> {
+  const uniformSamples = (count: number, low: number, high: number) =>
+    Float32Array.from({ length: count }, () => low + (high - low) * next());
   const weights: Record<string, Float32Array> = {};
   for (let t = 0; t < TOWER_COUNT; t++) {
     weights[`tower${t}/weight`] = Float32Array.from(
       { length: TOWER_WIDTH },
       () => (next() < 0.5 ? -1 : 1) * (0.5 + next()),
     );
-    weights[`tower${t}/bias`] = uniformSamples(TOWER_WIDTH, next, -0.3, 0.3);
+    weights[`tower${t}/bias`] = uniformSamples(TOWER_WIDTH, -0.3, 0.3);
   }
   // torch's default Linear init: U(±1/√fanIn).
   const bound = 1 / Math.sqrt(TOWER_COUNT * TOWER_WIDTH);
-  weights['combiner/weight'] = uniformSamples(TOWER_COUNT * TOWER_WIDTH * 2, next, -bound, bound);
-  weights['combiner/bias'] = uniformSamples(2, next, -bound, bound);
+  weights['combiner/weight'] = uniformSamples(TOWER_COUNT * TOWER_WIDTH * 2, -bound, bound);
+  weights['combiner/bias'] = uniformSamples(2, -bound, bound);
   return weights;
 }
 
@@ -82,8 +83,8 @@ const shapeOf = (name: string) => shapes[name] ?? shapes[name.split('/')[1]];
  */
 export function trainTower3(options: TrainTower3Options = {}): Tower3 {
   const { seed = 0, steps = 150, learningRate = 0.05, samples = 200, onStep } = options;
-  const next = uniformGenerator(seed);
-  const x = normalSamples(samples * TOWER_COUNT, next);
+  const next = seededRandom(seed);
+  const x = Float32Array.from({ length: samples * TOWER_COUNT }, () => next.normal());
   const labels = Int32Array.from({ length: samples }, (_, i) =>
     x[i * TOWER_COUNT + INFORMATIVE_FEATURE] > 0 ? 1 : 0,
   );
