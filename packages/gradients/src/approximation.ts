@@ -110,3 +110,21 @@ export function approximation(method: ApproximationMethod, nSteps: number): Appr
           : linspace(1 / n, 1, n);
   return { alphas, stepSizes: stepSizes.map(Math.fround) };
 }
+
+/**
+ * The path of a call: its method (default gausslegendre, or `fallback`), `nSteps` (default 50), checked,
+ * and the alphas and step sizes. `extraPoint` asks for n+1 points, as Captum's conductance evaluates.
+ */
+export function pathSchedule(
+  options: { readonly method?: string; readonly nSteps?: number },
+  fn: string,
+  {
+    fallback = 'gausslegendre',
+    extraPoint = false,
+  }: { fallback?: ApproximationMethod; extraPoint?: boolean } = {},
+): Approximation {
+  const method = resolveMethod(options.method, fn, fallback);
+  const nSteps = options.nSteps ?? 50;
+  checkSteps(nSteps, method, fn);
+  return approximation(method, extraPoint ? nSteps + 1 : nSteps);
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, type Graph } from '@attrib/core';
-import { approximation, checkSteps, resolveMethod, type ApproximationMethod } from './approximation.js';
+import { pathSchedule, type ApproximationMethod } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import { convergenceDelta, withDelta } from './integrated-gradients-delta.js';
@@ -35,32 +35,18 @@ export async function integratedGradients(
 ): Promise<AttributionResult> {
   const fn = 'integratedGradients';
   const input = checkInput(model, inputs, fn);
-  const method = resolveMethod(options.method, fn);
-  const nSteps = options.nSteps ?? 50;
-  checkSteps(nSteps, method, fn);
-  const { alphas, stepSizes } = approximation(method, nSteps);
+  const { alphas, stepSizes } = pathSchedule(options, fn);
   const batch = input.shape[0];
   const baseline = checkBaseline(options.baselines, input, fn);
   let total: tf.Tensor | undefined;
   try {
-    await walkPath(
-      {
-        fn,
-        input,
-        baseline,
-        alphas,
-        target: options.target,
-        internalBatchSize: options.internalBatchSize,
-        onProgress: options.onProgress,
-      },
-      ({ start, end, points, target }) => {
-        const result = gradients(model, points, { target, fn });
-        tf.dispose([result.output, result.objective]);
-        const [gradient] = result.inputGradients;
-        total = accumulate(total, sumSteps(gradient, stepSizes.slice(start, end), batch));
-        gradient.dispose();
-      },
-    );
+    await walkPath({ ...options, fn, input, baseline, alphas }, ({ start, end, points, target }) => {
+      const result = gradients(model, points, { target, fn });
+      tf.dispose([result.output, result.objective]);
+      const [gradient] = result.inputGradients;
+      total = accumulate(total, sumSteps(gradient, stepSizes.slice(start, end), batch));
+      gradient.dispose();
+    });
     const attributions = tf.tidy(() => tf.mul(tf.sub(input, baseline), total!));
     if (!options.returnConvergenceDelta) return { attributions };
     return withDelta(attributions, [attributions], () =>

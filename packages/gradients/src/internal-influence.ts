@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '@attrib/core';
-import { approximation, checkSteps, resolveMethod } from './approximation.js';
+import { pathSchedule } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
@@ -28,40 +28,26 @@ export async function internalInfluence<L extends LayerSelection>(
   const fn = 'internalInfluence';
   const input = checkInput(model, inputs, fn);
   const layers = resolveLayers(model, options?.layer, options?.attributeToLayerInput, fn);
-  const method = resolveMethod(options.method, fn);
-  const nSteps = options.nSteps ?? 50;
-  checkSteps(nSteps, method, fn);
-  const { alphas, stepSizes } = approximation(method, nSteps);
+  const { alphas, stepSizes } = pathSchedule(options, fn);
   const batch = input.shape[0];
   const baseline = checkBaseline(options.baselines, input, fn);
   const totals = new Map<string, tf.Tensor>();
   try {
-    await walkPath(
-      {
-        fn,
-        input,
-        baseline,
-        alphas,
-        target: options.target,
-        internalBatchSize: options.internalBatchSize,
-        onProgress: options.onProgress,
-      },
-      ({ start, end, points, target }) => {
-        const result = layerGradients(model, points, layers, target, fn);
-        try {
-          for (const l of layers)
-            totals.set(
-              l.key,
-              accumulate(
-                totals.get(l.key),
-                sumSteps(result.gradients.get(l.key)!, stepSizes.slice(start, end), batch),
-              ),
-            );
-        } finally {
-          tf.dispose([...result.gradients.values(), ...result.activations.values()]);
-        }
-      },
-    );
+    await walkPath({ ...options, fn, input, baseline, alphas }, ({ start, end, points, target }) => {
+      const result = layerGradients(model, points, layers, target, fn);
+      try {
+        for (const l of layers)
+          totals.set(
+            l.key,
+            accumulate(
+              totals.get(l.key),
+              sumSteps(result.gradients.get(l.key)!, stepSizes.slice(start, end), batch),
+            ),
+          );
+      } finally {
+        tf.dispose([...result.gradients.values(), ...result.activations.values()]);
+      }
+    });
     return { attributions: perLayer(options.layer, layers, (l) => tf.clone(totals.get(l.key)!)) };
   } finally {
     tf.dispose([baseline, ...totals.values()]);

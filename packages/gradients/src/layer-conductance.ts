@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '@attrib/core';
-import { approximation, checkSteps, resolveMethod } from './approximation.js';
+import { pathSchedule } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
@@ -39,60 +39,46 @@ export async function layerConductance<L extends LayerSelection>(
   const fn = 'layerConductance';
   const input = checkInput(model, inputs, fn);
   const layers = resolveLayers(model, options?.layer, options?.attributeToLayerInput, fn);
-  const method = resolveMethod(options.method, fn);
-  const nSteps = options.nSteps ?? 50;
-  checkSteps(nSteps, method, fn);
-  const { alphas } = approximation(method, nSteps + 1);
+  const { alphas } = pathSchedule(options, fn, { extraPoint: true });
   const batch = input.shape[0];
   const baseline = checkBaseline(options.baselines, input, fn);
   const totals = new Map<string, tf.Tensor>();
   const carries = new Map<string, Carry>();
   try {
-    await walkPath(
-      {
-        fn,
-        input,
-        baseline,
-        alphas,
-        target: options.target,
-        internalBatchSize: options.internalBatchSize,
-        onProgress: options.onProgress,
-      },
-      ({ start, end, points, target }) => {
-        const result = layerGradients(model, points, layers, target, fn);
-        try {
-          for (const l of layers) {
-            const previous = carries.get(l.key);
-            const unitShape = result.activations.get(l.key)!.shape.slice(1);
-            const [sum, carry] = tf.tidy((): [tf.Tensor | undefined, Carry] => {
-              // Steps as rows of [steps, N·F]: slicing and summing over leading rows stays contiguous.
-              let grads = tf.reshape(result.gradients.get(l.key)!, [end - start, -1]);
-              let acts = tf.reshape(result.activations.get(l.key)!, [end - start, -1]);
-              if (previous) {
-                grads = tf.concat([previous.gradient, grads], 0);
-                acts = tf.concat([previous.activation, acts], 0);
-              }
-              const steps = grads.shape[0];
-              const last = (t: tf.Tensor) => tf.slice(t, [steps - 1, 0], [1, -1]);
-              const next: Carry = { gradient: last(grads), activation: last(acts) };
-              if (steps < 2) return [undefined, next];
-              const differences = tf.sub(
-                tf.slice(acts, [1, 0], [steps - 1, -1]),
-                tf.slice(acts, [0, 0], [steps - 1, -1]),
-              );
-              const products = tf.mul(tf.slice(grads, [0, 0], [steps - 1, -1]), differences);
-              const summed = tf.matMul(tf.ones([1, steps - 1]), products);
-              return [tf.reshape(summed, [batch, ...unitShape]), next];
-            });
-            if (previous) tf.dispose([previous.gradient, previous.activation]);
-            carries.set(l.key, carry);
-            if (sum) totals.set(l.key, accumulate(totals.get(l.key), sum));
-          }
-        } finally {
-          tf.dispose([...result.gradients.values(), ...result.activations.values()]);
+    await walkPath({ ...options, fn, input, baseline, alphas }, ({ start, end, points, target }) => {
+      const result = layerGradients(model, points, layers, target, fn);
+      try {
+        for (const l of layers) {
+          const previous = carries.get(l.key);
+          const unitShape = result.activations.get(l.key)!.shape.slice(1);
+          const [sum, carry] = tf.tidy((): [tf.Tensor | undefined, Carry] => {
+            // Steps as rows of [steps, N·F]: slicing and summing over leading rows stays contiguous.
+            let grads = tf.reshape(result.gradients.get(l.key)!, [end - start, -1]);
+            let acts = tf.reshape(result.activations.get(l.key)!, [end - start, -1]);
+            if (previous) {
+              grads = tf.concat([previous.gradient, grads], 0);
+              acts = tf.concat([previous.activation, acts], 0);
+            }
+            const steps = grads.shape[0];
+            const last = (t: tf.Tensor) => tf.slice(t, [steps - 1, 0], [1, -1]);
+            const next: Carry = { gradient: last(grads), activation: last(acts) };
+            if (steps < 2) return [undefined, next];
+            const differences = tf.sub(
+              tf.slice(acts, [1, 0], [steps - 1, -1]),
+              tf.slice(acts, [0, 0], [steps - 1, -1]),
+            );
+            const products = tf.mul(tf.slice(grads, [0, 0], [steps - 1, -1]), differences);
+            const summed = tf.matMul(tf.ones([1, steps - 1]), products);
+            return [tf.reshape(summed, [batch, ...unitShape]), next];
+          });
+          if (previous) tf.dispose([previous.gradient, previous.activation]);
+          carries.set(l.key, carry);
+          if (sum) totals.set(l.key, accumulate(totals.get(l.key), sum));
         }
-      },
-    );
+      } finally {
+        tf.dispose([...result.gradients.values(), ...result.activations.values()]);
+      }
+    });
     const attributions = perLayer(options.layer, layers, (l) => tf.clone(totals.get(l.key)!));
     if (!options.returnConvergenceDelta) return { attributions };
     const owned =

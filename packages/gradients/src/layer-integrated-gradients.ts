@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, selectTarget, yieldToEventLoop, type ForwardHook, type Graph } from '@attrib/core';
-import { approximation, checkSteps, resolveMethod } from './approximation.js';
+import { pathSchedule } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import {
   accumulate,
@@ -49,13 +49,10 @@ export async function layerIntegratedGradients(
     throw invalidArgument(fn, 'layer', 'one node name (the path replaces one layer tensor)', options?.layer);
   const [layer] = resolveLayers(model, options.layer, options.attributeToLayerInput, fn);
   const toInput = options.attributeToLayerInput === true;
-  const method = resolveMethod(options.method, fn);
-  const nSteps = options.nSteps ?? 50;
-  checkSteps(nSteps, method, fn);
-  const { alphas, stepSizes } = approximation(method, nSteps);
+  const { alphas, stepSizes } = pathSchedule(options, fn);
   const batch = input.shape[0];
   repeatTarget(options.target, 1, batch, fn);
-  const chunks = stepChunks(nSteps, batch, options.internalBatchSize, fn);
+  const chunks = stepChunks(alphas.length, batch, options.internalBatchSize, fn);
   const baseline = checkBaseline(options.baselines, input, fn);
   let ends: tf.Tensor[];
   try {
@@ -92,7 +89,7 @@ export async function layerIntegratedGradients(
         return sumSteps(tf.grad(objective)(path), stepSizes.slice(start, end), batch);
       });
       total = accumulate(total, gradient);
-      options.onProgress?.({ done: end, total: nSteps, stage: 'path steps' });
+      options.onProgress?.({ done: end, total: alphas.length, stage: 'path steps' });
     }
     const attributions = tf.tidy(() => tf.mul(tf.sub(atInput, atBaseline), total!));
     if (!options.returnConvergenceDelta) return { attributions };

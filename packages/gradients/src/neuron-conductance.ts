@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, invalidArgument, selectNeuron, tensorRefKey, type Graph } from '@attrib/core';
-import { approximation, checkSteps, resolveMethod } from './approximation.js';
+import { pathSchedule } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
@@ -31,51 +31,37 @@ export async function neuronConductance(
       options.neuron,
     );
   }
-  const method = resolveMethod(options.method, fn, 'riemannTrapezoid');
-  const nSteps = options.nSteps ?? 50;
-  checkSteps(nSteps, method, fn);
-  const { alphas, stepSizes } = approximation(method, nSteps);
+  const { alphas, stepSizes } = pathSchedule(options, fn, { fallback: 'riemannTrapezoid' });
   const batch = input.shape[0];
   const baseline = checkBaseline(options.baselines, input, fn);
   let total: tf.Tensor | undefined;
   try {
-    await walkPath(
-      {
-        fn,
-        input,
-        baseline,
-        alphas,
-        target: options.target,
-        internalBatchSize: options.internalBatchSize,
-        onProgress: options.onProgress,
-      },
-      ({ start, end, points, target }) => {
-        // The target's gradient at the neuron first: it validates the target before any input-gradient pass.
-        const layer = {
-          layer: options.layer,
-          ref: neuron.ref,
-          key: tensorRefKey(neuron.ref),
-          value: neuron.value,
-        };
-        const outward = layerGradients(model, points, [layer], target, fn);
-        try {
-          const inward = gradients(model, points, { objective: neuron.objective, fn });
-          const weighted = tf.tidy(() => {
-            const throughNeuron = selectNeuron(outward.gradients.get(layer.key)!, options.neuron, fn);
-            const [gradient] = inward.inputGradients;
-            const scale = tf.reshape(throughNeuron, [
-              gradient.shape[0],
-              ...gradient.shape.slice(1).map(() => 1),
-            ]);
-            return sumSteps(tf.mul(gradient, scale), stepSizes.slice(start, end), batch);
-          });
-          tf.dispose([inward.output, inward.objective, ...inward.inputGradients]);
-          total = accumulate(total, weighted);
-        } finally {
-          tf.dispose([...outward.gradients.values(), ...outward.activations.values()]);
-        }
-      },
-    );
+    await walkPath({ ...options, fn, input, baseline, alphas }, ({ start, end, points, target }) => {
+      // The target's gradient at the neuron first: it validates the target before any input-gradient pass.
+      const layer = {
+        layer: options.layer,
+        ref: neuron.ref,
+        key: tensorRefKey(neuron.ref),
+        value: neuron.value,
+      };
+      const outward = layerGradients(model, points, [layer], target, fn);
+      try {
+        const inward = gradients(model, points, { objective: neuron.objective, fn });
+        const weighted = tf.tidy(() => {
+          const throughNeuron = selectNeuron(outward.gradients.get(layer.key)!, options.neuron, fn);
+          const [gradient] = inward.inputGradients;
+          const scale = tf.reshape(throughNeuron, [
+            gradient.shape[0],
+            ...gradient.shape.slice(1).map(() => 1),
+          ]);
+          return sumSteps(tf.mul(gradient, scale), stepSizes.slice(start, end), batch);
+        });
+        tf.dispose([inward.output, inward.objective, ...inward.inputGradients]);
+        total = accumulate(total, weighted);
+      } finally {
+        tf.dispose([...outward.gradients.values(), ...outward.activations.values()]);
+      }
+    });
     return { attributions: tf.tidy(() => tf.mul(tf.sub(input, baseline), total!)) };
   } finally {
     tf.dispose([baseline, ...(total ? [total] : [])]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gradients, type Graph } from '@attrib/core';
-import { approximation, checkSteps, resolveMethod } from './approximation.js';
+import { pathSchedule } from './approximation.js';
 import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, sumSteps, walkPath } from './approximation-path.js';
 import type { PathOptions } from './integrated-gradients.js';
@@ -18,10 +18,7 @@ export async function neuronIntegratedGradients(
   const fn = 'neuronIntegratedGradients';
   const input = checkInput(model, inputs, fn);
   const { objective } = neuronTarget(model, options, fn);
-  const method = resolveMethod(options.method, fn);
-  const nSteps = options.nSteps ?? 50;
-  checkSteps(nSteps, method, fn);
-  const { alphas, stepSizes } = approximation(method, nSteps);
+  const { alphas, stepSizes } = pathSchedule(options, fn);
   const batch = input.shape[0];
   const baseline = checkBaseline(options.baselines, input, fn);
   let total: tf.Tensor | undefined;
