@@ -7,7 +7,14 @@ import {
   randomTensor,
   tinyModels,
 } from '@attrib/test-utils';
-import { InvalidArgumentError, gradients, loadModel, selectTarget, type Target } from './index.js';
+import {
+  GraphBuilder,
+  InvalidArgumentError,
+  gradients,
+  loadModel,
+  selectTarget,
+  type Target,
+} from './index.js';
 
 describeWithBackends('gradients', ['cpu'], () => {
   for (const name of ['mlp', 'cnn', 'residual'] as const) {
@@ -87,6 +94,30 @@ describeWithBackends('gradients', ['cpu'], () => {
       x,
     );
     expectTensorsClose(inputGradients[0], fd, { atol: 2e-3, rtol: 2e-2 });
+  });
+
+  it('stops the backward at the requested tensors with inputGradients: false, with the same gradients', async () => {
+    const cnn = loadModel(tinyModels.cnn());
+    const images = randomTensor([3, 4, 4, 2], 14);
+    const tensors = ['conv', { node: 'relu', at: 'input' as const }, 'x', 'flatten'];
+    const tapped = gradients(cnn, images, { target: [0, 1, 2], tensors });
+    const probed = gradients(cnn, images, { target: [0, 1, 2], tensors, inputGradients: false });
+    expect(probed.inputGradients).toEqual([]);
+    for (const key of ['conv', 'relu:input', 'x', 'flatten']) {
+      expectTensorsClose(probed.tensorGradients.get(key)!, tapped.tensorGradients.get(key)!, { atol: 1e-6 });
+      expectTensorsClose(probed.activations.get(key)!, tapped.activations.get(key)!, { atol: 0, rtol: 0 });
+    }
+    // A node off the path to the output gets a zero gradient rather than a tfjs error.
+    const branched = new GraphBuilder({ name: 'x' })
+      .node('side', 'tanh')
+      .linear('fc', { weight: tf.ones([3, 2]) }, ['x'])
+      .build();
+    const off = gradients(branched, x, { target: 0, tensors: ['side'], inputGradients: false });
+    expect(tf.sum(tf.abs(off.tensorGradients.get('side')!)).dataSync()[0]).toBe(0);
+    await expectNoLeaks(() => gradients(cnn, images, { target: 1, tensors, inputGradients: false }));
+    const before = tf.memory().numTensors;
+    expect(() => gradients(cnn, images, { target: 7, tensors, inputGradients: false })).toThrow(/target/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses bad targets with typed errors', () => {

@@ -8,12 +8,12 @@ describeWithBackends('seededRandom', ['cpu'], () => {
     const draws = Array.from({ length: 5 }, () => a());
     expect(Array.from({ length: 5 }, () => b.uniform())).toEqual(draws);
     expect(Array.from({ length: 5 }, seededRandom(8))).not.toEqual(draws);
-    const normals = normalTensor([20000], 2, seededRandom(1), 3).dataSync();
+    const normals = Array.from(normalTensor([20000], 2, seededRandom(1), 3).dataSync());
     const mean = normals.reduce((s, v) => s + v, 0) / normals.length;
     const variance = normals.reduce((s, v) => s + (v - mean) ** 2, 0) / normals.length;
     expect(mean).toBeCloseTo(3, 1);
     expect(Math.sqrt(variance)).toBeCloseTo(2, 1);
-    const uniforms = uniformTensor([1000], seededRandom(2), -1, 1).dataSync();
+    const uniforms = Array.from(uniformTensor([1000], seededRandom(2), -1, 1).dataSync());
     expect(Math.min(...uniforms)).toBeGreaterThanOrEqual(-1);
     expect(Math.max(...uniforms)).toBeLessThan(1);
   });

@@ -26,7 +26,8 @@ export function clusterBatchGradients(
   fn: string,
 ): ClusterBatch {
   const key = tensorRefKey(ref);
-  const result = gradients(model, inputs, { target, tensors: [ref], fn });
+  // The backward stops at the layer: no input gradient is computed, since nobody reads it.
+  const result = gradients(model, inputs, { target, tensors: [ref], inputGradients: false, fn });
   const rows = inputs.shape[0];
   const gradient = tf.reshape(result.tensorGradients.get(key)!, [rows, -1]) as tf.Tensor2D;
   const activation = tf.reshape(result.activations.get(key)!, [rows, -1]) as tf.Tensor2D;
