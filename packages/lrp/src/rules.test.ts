@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createModule, InvalidArgumentError, vjp, type BackwardRule, type GraphNode } from '@attrib/core';
+import { createModule, InvalidArgumentError, type BackwardRule, type GraphNode } from '@attrib/core';
 import {
   describeWithBackends,
   expectTensorsClose,
