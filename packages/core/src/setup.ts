@@ -1,13 +1,16 @@
 import '@tensorflow/tfjs-core';
 import { registerTfjsExtras } from '../vendor/tfjs-extras.js';
+import { registerFastConvGradient } from './fast-conv-gradient.js';
 
 /**
  * Registers every tfjs gradient and the chained tensor methods (`x.mul`), which tfjs-core's own Node
- * entry leaves out (see scripts/bundle-tfjs-extras.mjs). Idempotent. Importing @attrib/core calls it;
+ * entry leaves out (see scripts/bundle-tfjs-extras.mjs), then a faster conv input gradient
+ * (fast-conv-gradient.ts). Idempotent. Importing @attrib/core calls it;
  * the gradient functions call it again so that a bundler dropping the import cannot break them.
  */
 export function ensureTfjsExtras(): void {
   registerTfjsExtras();
+  registerFastConvGradient();
 }
 
 ensureTfjsExtras();
