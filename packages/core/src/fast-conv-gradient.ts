@@ -33,7 +33,7 @@ export function registerFastConvGradient(): void {
     kernelName: tf.Conv2D,
     inputsToSave: original.inputsToSave ?? ['x', 'filter'],
     gradFunc: (dy, saved, attrs) => {
-      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const filter = saved[1] as tf.Tensor4D;
       const { strides, pad, dataFormat, dilations } = attrs as unknown as {
         strides: number | [number, number];
         pad: Pad;
