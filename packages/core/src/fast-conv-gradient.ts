@@ -2,10 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const fastMarker = Symbol.for('attrib.fast-conv2d-gradient');
 
-type Pad = 'valid' | 'same' | number | number[][];
+/** tfjs's conv padding forms, or `[top, bottom, left, right]`. */
+export type ConvPadding = 'valid' | 'same' | number | number[][] | readonly [number, number, number, number];
 
 /** [top, bottom, left, right] padding of a stride-1 NHWC conv, or null for a case we do not handle. */
-function paddings(pad: Pad, effectiveH: number, effectiveW: number): [number, number, number, number] | null {
+function paddings(
+  pad: ConvPadding,
+  effectiveH: number,
+  effectiveW: number,
+): [number, number, number, number] | null {
   if (pad === 'valid') return [0, 0, 0, 0];
   if (pad === 'same') {
     // tfjs's SAME for stride 1: the filter's extent minus one, the extra row or column at the end.
@@ -13,18 +18,84 @@ function paddings(pad: Pad, effectiveH: number, effectiveW: number): [number, nu
     return [Math.floor(h / 2), h - Math.floor(h / 2), Math.floor(w / 2), w - Math.floor(w / 2)];
   }
   if (typeof pad === 'number') return [pad, pad, pad, pad];
-  if (Array.isArray(pad) && pad.length === 4) return [pad[1][0], pad[1][1], pad[2][0], pad[2][1]];
+  if (Array.isArray(pad) && pad.length === 4 && pad.every((p) => typeof p === 'number'))
+    return [...(pad as number[])] as [number, number, number, number];
+  if (Array.isArray(pad) && pad.length === 4)
+    return [
+      (pad as number[][])[1][0],
+      (pad as number[][])[1][1],
+      (pad as number[][])[2][0],
+      (pad as number[][])[2][1],
+    ];
   return null;
 }
 
+const pair = (value: number | readonly number[] | undefined): [number, number] =>
+  value === undefined ? [1, 1] : typeof value === 'number' ? [value, value] : [value[0], value[1]];
+
 /**
- * A faster input gradient for stride-1 NHWC convolutions on wasm: the forward convolution of the padded
- * output gradient with the spatially flipped, in/out-transposed filter. On tfjs-backend-wasm
- * Conv2DBackpropInput is many times slower than Conv2D, so every gradient through a conv net (saliency,
- * integrated gradients, …) pays mostly for it. Other backends and cases, and the filter gradient, keep
- * tfjs's own backward.
- * The result equals Conv2DBackpropInput up to float32 summation order, and it is differentiable again.
- * It also covers dilated stride-1 convolutions, whose input gradient tfjs does not implement.
+ * The input gradient of an NHWC conv2d (the VJP with respect to x), by the fastest route on the active
+ * backend. On wasm, tfjs's Conv2DBackpropInput is several times slower than a forward Conv2D, so a
+ * stride-1 conv takes the forward convolution of the padded output gradient with the spatially flipped,
+ * in/out-transposed filter (tooling/bench suite conv-backward: 3–8× faster there, 2–3× slower on cpu,
+ * which keeps tfjs's kernel). Dilated stride-1 convolutions, which tfjs cannot differentiate, always take
+ * the forward route. Built from differentiable ops, so second-order gradients pass through it.
+ */
+export function conv2dInputGradient(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: readonly number[],
+  {
+    strides = 1,
+    pad = 'valid',
+    dilations = 1,
+  }: { strides?: number | readonly number[]; pad?: ConvPadding; dilations?: number | readonly number[] } = {},
+): tf.Tensor4D {
+  const [sh, sw] = pair(strides);
+  const [dh, dw] = pair(dilations);
+  const [kh, kw] = filter.shape;
+  const effectiveH = (kh - 1) * dh + 1;
+  const effectiveW = (kw - 1) * dw + 1;
+  const padding = sh === 1 && sw === 1 ? paddings(pad, effectiveH, effectiveW) : null;
+  const back = padding?.map((p, i) => (i < 2 ? effectiveH : effectiveW) - 1 - p);
+  const dilated = dh > 1 || dw > 1;
+  if ((tf.getBackend() === 'wasm' || dilated) && back && back.every((p) => p >= 0)) {
+    return tf.tidy(() =>
+      tf.conv2d(
+        tf.pad(dy, [
+          [0, 0],
+          [back[0], back[1]],
+          [back[2], back[3]],
+          [0, 0],
+        ]),
+        tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D,
+        1,
+        'valid',
+        'NHWC',
+        [dh, dw],
+      ),
+    );
+  }
+  const tfjsPad =
+    Array.isArray(pad) && pad.every((p) => typeof p === 'number')
+      ? ([
+          [0, 0],
+          [pad[0], pad[1]],
+          [pad[2], pad[3]],
+          [0, 0],
+        ] as [[number, number], [number, number], [number, number], [number, number]])
+      : (pad as
+          | 'valid'
+          | 'same'
+          | number
+          | [[number, number], [number, number], [number, number], [number, number]]);
+  return tf.conv2dTranspose(dy, filter, inputShape as [number, number, number, number], [sh, sw], tfjsPad);
+}
+
+/**
+ * Registers a Conv2D gradient whose input gradient is `conv2dInputGradient` (NHWC); the filter
+ * gradient and NCHW convolutions keep tfjs's own backward. Every gradient through a conv net on wasm
+ * (saliency, integrated gradients, …) was paying mostly for Conv2DBackpropInput.
  */
 export function registerFastConvGradient(): void {
   const original = tf.getGradient(tf.Conv2D);
@@ -33,44 +104,17 @@ export function registerFastConvGradient(): void {
     kernelName: tf.Conv2D,
     inputsToSave: original.inputsToSave ?? ['x', 'filter'],
     gradFunc: (dy, saved, attrs) => {
-      const filter = saved[1] as tf.Tensor4D;
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const { strides, pad, dataFormat, dilations } = attrs as unknown as {
         strides: number | [number, number];
-        pad: Pad;
+        pad: ConvPadding;
         dataFormat?: string;
         dilations?: number | [number, number];
       };
-      const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
-      const [dh, dw] =
-        dilations === undefined ? [1, 1] : typeof dilations === 'number' ? [dilations, dilations] : dilations;
-      const [kh, kw] = filter.shape;
-      const effectiveH = (kh - 1) * dh + 1;
-      const effectiveW = (kw - 1) * dw + 1;
-      const padding =
-        (dataFormat ?? 'NHWC') === 'NHWC' && sh === 1 && sw === 1
-          ? paddings(pad, effectiveH, effectiveW)
-          : null;
-      const back = padding?.map((p, i) => (i < 2 ? effectiveH : effectiveW) - 1 - p);
-      // Measured (tooling/bench suite conv-backward): 3–8× faster than Conv2DBackpropInput on wasm, 2–3×
-      // slower on cpu; dilated convolutions have no tfjs input gradient at all.
-      const worthIt = tf.getBackend() === 'wasm' || dh > 1 || dw > 1;
-      const fast = worthIt && back !== undefined && back.every((p) => p >= 0);
       return {
         x: () =>
-          fast
-            ? tf.conv2d(
-                tf.pad(dy as tf.Tensor4D, [
-                  [0, 0],
-                  [back[0], back[1]],
-                  [back[2], back[3]],
-                  [0, 0],
-                ]),
-                tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D,
-                1,
-                'valid',
-                'NHWC',
-                [dh, dw],
-              )
+          (dataFormat ?? 'NHWC') === 'NHWC'
+            ? conv2dInputGradient(dy as tf.Tensor4D, filter, x.shape, { strides, pad, dilations })
             : (original.gradFunc(dy, saved, attrs).x() as tf.Tensor),
         filter: () => original.gradFunc(dy, saved, attrs).filter() as tf.Tensor,
       };

@@ -57,6 +57,7 @@ export {
 export { chunkRanges, yieldToEventLoop, type Progress, type ProgressCallback } from './batching.js';
 export { assertFinite, resolveBaseline } from './validate.js';
 export { ensureTfjsExtras } from './setup.js';
+export { conv2dInputGradient, type ConvPadding } from './fast-conv-gradient.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';
 export { streamingStats, type StreamingStats, type StreamingStatsState } from './streaming-stats.js';
 export { seededRandom, randomPermutation, normalTensor, uniformTensor, type SeededRandom } from './random.js';
