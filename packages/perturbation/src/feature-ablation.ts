@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { type AttributionResult } from './common.js';
-import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
+import { withCoalitionGame, type CoalitionGame, type CoalitionOptions } from './coalitions.js';
 import { spreadGroupValues } from './group-mask.js';
 import type { Model } from './model.js';
 
@@ -22,21 +22,7 @@ export async function featureAblation(
   inputs: tf.Tensor,
   options: FeatureAblationOptions = {},
 ): Promise<AttributionResult> {
-  return withCoalitionGame(model, inputs, options, FN, async (game) => {
-    const { groups, scorer } = game;
-    const values = await game.values(groups, (g, flags) => {
-      flags.fill(1);
-      flags[g] = 0;
-    });
-    return {
-      attributions: spreadGroupValues(
-        groupDifferences(scorer.reference, values, groups),
-        scorer.nOut,
-        game.mask,
-        inputs.shape,
-      ),
-    };
-  });
+  return withCoalitionGame(model, inputs, options, FN, (game) => ablateEachGroup(game, inputs.shape));
 }
 
 /** reference[n] − values[g, n], laid out [n × groups] for spreading. */
@@ -51,4 +37,27 @@ export function groupDifferences(
     for (let n = 0; n < nOut; n++) perGroup[n * groups + g] = reference[n] - values[g * nOut + n];
   }
   return perGroup;
+}
+
+/**
+ * Each group alone set to the baseline; the score differences spread back over the group's features.
+ * Shared by featureAblation and neuronFeatureAblation, which differ only in what is scored.
+ */
+export async function ablateEachGroup(
+  game: CoalitionGame,
+  inputShape: readonly number[],
+): Promise<AttributionResult> {
+  const { groups, scorer } = game;
+  const values = await game.values(groups, (g, flags) => {
+    flags.fill(1);
+    flags[g] = 0;
+  });
+  return {
+    attributions: spreadGroupValues(
+      groupDifferences(scorer.reference, values, groups),
+      scorer.nOut,
+      game.mask,
+      inputShape,
+    ),
+  };
 }

@@ -2,8 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { selectNeuron, type NeuronSelector } from '@attrib/core';
 import { type AttributionResult } from './common.js';
 import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
-import { groupDifferences } from './feature-ablation.js';
-import { spreadGroupValues } from './group-mask.js';
+import { ablateEachGroup } from './feature-ablation.js';
 import { layerRef, layerValue } from './layer-tensor.js';
 import type { Model } from './model.js';
 
@@ -33,21 +32,7 @@ export async function neuronFeatureAblation(
     inputs,
     options,
     FN,
-    async (game) => {
-      const { groups, scorer } = game;
-      const values = await game.values(groups, (g, flags) => {
-        flags.fill(1);
-        flags[g] = 0;
-      });
-      return {
-        attributions: spreadGroupValues(
-          groupDifferences(scorer.reference, values, groups),
-          scorer.nOut,
-          game.mask,
-          inputs.shape,
-        ),
-      };
-    },
+    (game) => ablateEachGroup(game, inputs.shape),
     objective,
   );
 }
