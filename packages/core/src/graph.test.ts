@@ -156,6 +156,14 @@ describeWithBackends('Graph', ['cpu'], () => {
     expect(() => createModule('cube')).toThrow(/unknown op 'cube'/);
   });
 
+  it('reports the output shape from one row', () => {
+    const graph = loadModel(tinyModels.cnn());
+    const x = randomTensor([5, 4, 4, 2], 9);
+    const before = tf.memory().numTensors;
+    expect(graph.outputShape(x)).toEqual(graph.run(x).shape);
+    expect(tf.memory().numTensors).toBe(before + 1);
+  });
+
   it('derives new graphs without touching the original', () => {
     const graph = loadModel(tinyModels.mlp());
     const derived = graph.derive({ output: 'relu1' });

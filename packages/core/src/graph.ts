@@ -211,6 +211,21 @@ export class Graph {
     return { output: values.get(this.output)!, values, nodeInputs };
   }
 
+  /**
+   * The output's shape for these inputs, from a forward pass of their first row only (the batch axis is
+   * the inputs'): what target checks need, without running the whole batch.
+   */
+  outputShape(inputs: GraphInputs, fn = 'graph.outputShape'): number[] {
+    const list = this.normalizeInputs(inputs, fn);
+    return tf.tidy(() => {
+      const { output } = this.forward(
+        list.map((x) => tf.slice(x, [0], [1])),
+        { fn },
+      );
+      return [list[0].shape[0], ...output.shape.slice(1)];
+    });
+  }
+
   /** Accepts one tensor, a list in input order, or a record by input name; checks count and shapes. */
   normalizeInputs(inputs: GraphInputs, fn: string): tf.Tensor[] {
     let list: tf.Tensor[];

@@ -39,9 +39,7 @@ export function completeness(
   const rtol = numberInRange(fn, 'rtol', options.rtol ?? 1e-3, 0, Infinity);
   const baseline = resolveBaseline(options.baselines, inputs, fn);
   try {
-    const output = model.run(inputs);
-    const rowTargets = expandedTarget(options.target, output.shape, 1, fn);
-    output.dispose();
+    const rowTargets = expandedTarget(options.target, model.outputShape(inputs, fn), 1, fn);
     const atInput = targetValues(model, inputs, rowTargets, options.target, fn);
     const atBaseline = targetValues(model, baseline, rowTargets, options.target, fn);
     const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [inputs.shape[0], -1]), 1));

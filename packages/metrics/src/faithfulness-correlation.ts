@@ -56,9 +56,7 @@ export async function faithfulnessCorrelation(
     return chosen;
   });
   const relevance = groupRelevance(attributions, groups);
-  const output = model.run(inputs);
-  const sampleTargets = targetIndices(options.target, output.shape, fn);
-  output.dispose();
+  const sampleTargets = targetIndices(options.target, model.outputShape(inputs, fn), fn);
   const baselines = resolveBaseline(options.baselines, inputs, fn);
   let values: Float32Array;
   try {

@@ -78,9 +78,7 @@ export async function featureRemovalCurve(
     sorted.forEach((g, position) => (rank[g] = position));
     return rank;
   });
-  const output = model.run(inputs);
-  const sampleTargets = targetIndices(options.target, output.shape, fn);
-  output.dispose();
+  const sampleTargets = targetIndices(options.target, model.outputShape(inputs, fn), fn);
   const baselines = resolveBaseline(options.baselines, inputs, fn);
   let values: Float32Array;
   try {

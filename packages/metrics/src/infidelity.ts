@@ -82,10 +82,7 @@ export async function infidelity(
   });
 
   try {
-    const output = model.run(inputs);
-    const outputShape = output.shape;
-    output.dispose();
-    const rowTargets = expandedTarget(options.target, outputShape, n, fn);
+    const rowTargets = expandedTarget(options.target, model.outputShape(inputs, fn), n, fn);
     const original = targetValues(
       model,
       inputs,

@@ -24,9 +24,7 @@ export async function randomLogitCheck(
   const fn = 'randomLogitCheck';
   if (typeof options?.explain !== 'function')
     throw invalidArgument(fn, 'explain', 'a function (inputs, target) => attributions', options?.explain);
-  const output = model.run(inputs);
-  const shape = output.shape;
-  output.dispose();
+  const shape = model.outputShape(inputs, fn);
   const target = targetIndices(options.target, shape, fn);
   if (!target) throw invalidArgument(fn, 'target', 'class indices (not a function)', options.target);
   const classes = shape.slice(1).reduce((a, b) => a * b, 1);
