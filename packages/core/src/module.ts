@@ -16,8 +16,24 @@ export interface Module {
   forward(inputs: readonly tf.Tensor[], params?: Readonly<Record<string, tf.Tensor | null>>): tf.Tensor;
 }
 
-/** How a family of nodes behaves, for rules and canonizers that treat families alike. */
-export type KindCategory = 'linear' | 'activation' | 'pool' | 'norm' | 'merge' | 'shape' | 'other';
+/**
+ * How a family of nodes behaves, for rules and canonizers that treat families alike: 'linear' (an affine
+ * map of its first input by its own weights), 'activation' (elementwise y_i = f(x_i)), 'pool', 'norm',
+ * 'merge' (sum or concatenation of its inputs, no weights), 'shape' (moves or copies values only),
+ * 'product' (mul, div, matmul of two activations), 'embedding' (integer ids to vectors), 'constant'
+ * (a tensor baked into the graph, no inputs), 'other'.
+ */
+export type KindCategory =
+  | 'linear'
+  | 'activation'
+  | 'pool'
+  | 'norm'
+  | 'merge'
+  | 'shape'
+  | 'product'
+  | 'embedding'
+  | 'constant'
+  | 'other';
 
 /**
  * A module kind: a plain config object in a registry (the way tfjs registers kernels). Plugins add
