@@ -24,13 +24,26 @@ export interface BackwardRule {
   backward(context: RuleContext): readonly (tf.Tensor | null)[];
 }
 
-/** Vector–Jacobian product of `f` at `inputs` with `dy`, taken in normal (not custom-gradient) context. */
+/**
+ * Vector–Jacobian product of `f` at `inputs` with `dy`, taken in normal (not custom-gradient) context.
+ *
+ * Each input enters `f` through a fresh `tf.clone` (an Identity op). Under an outer `tf.grad` (an explanation
+ * differentiated with respect to parameters), tfjs records every op on one shared tape, and `tf.grads`
+ * follows every recorded path from its inputs to `f`'s output, including paths of the outer forward pass
+ * from one input to another: at a fork (`add(fc2(r), r)`) the gradient for `r` would also collect
+ * `fc2`'s backward, which the walk adds again at `fc2`, so first- and second-order results were wrong.
+ * The clones are leaves no earlier op reaches, so the local VJP sees only `f`, while the outer tape
+ * still links each clone to its input and the result stays differentiable.
+ */
 export function vjp(
   f: (inputs: readonly tf.Tensor[]) => tf.Tensor,
   inputs: readonly tf.Tensor[],
   dy: tf.Tensor,
 ): tf.Tensor[] {
-  return tf.grads((...xs: tf.Tensor[]) => f(xs))([...inputs], dy);
+  return tf.tidy(() => {
+    const leaves = inputs.map((x) => tf.clone(x));
+    return tf.grads((...xs: tf.Tensor[]) => f(xs))(leaves, dy);
+  });
 }
 
 /** The ordinary backward of a node (its module's local gradient). */
