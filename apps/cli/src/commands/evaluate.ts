@@ -20,7 +20,7 @@ const CLASS_NAMES = ['negative', 'positive'];
 
 const integerAtLeast = (minimum: number) => (name: string) => (value: string) => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < minimum)
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < minimum)
     throw new InvalidArgumentError(`--${name} must be an integer ≥ ${minimum}.`);
   return parsed;
 };

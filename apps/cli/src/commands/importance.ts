@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { BACKENDS, useBackend, type BackendName } from '../backend.js';
 import { formatReport } from '../format-report.js';
@@ -13,8 +13,10 @@ interface ImportanceFlags {
 
 const integer = (name: string) => (value: string) => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0)
-    throw new Error(`--${name} must be a non-negative integer, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < 0)
+    // commander turns an InvalidArgumentError into a one-line error and exit code 1 (a plain Error
+    // would escape as a stack trace).
+    throw new InvalidArgumentError(`--${name} must be a non-negative integer, got '${value}'.`);
   return parsed;
 };
 
