@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   describeWithBackends,
   expectNoLeaks,
   expectTensorsClose,
+  fixturePath,
   randomTensor,
   tinyModels,
 } from '@attrib/test-utils';
@@ -19,14 +19,13 @@ import {
   type BackwardRule,
 } from './index.js';
 
-const fixtures = join(__dirname, '..', '..', '..', '..', 'shared', 'conformance', 'models');
-
 describeWithBackends('reverseWalk', ['cpu'], () => {
   const models = Object.entries(tinyModels).map(([name, spec]) => [name, loadModel(spec())] as const);
-  if (existsSync(fixtures)) {
-    for (const id of ['cnn_small', 'resblock_pub', 'tower3'])
-      models.push([id, loadModel(JSON.parse(readFileSync(join(fixtures, `${id}.json`), 'utf8')))] as const);
-  }
+  for (const id of ['cnn_small', 'resblock_pub', 'tower3'])
+    models.push([
+      id,
+      loadModel(JSON.parse(readFileSync(fixturePath('conformance', 'models', `${id}.json`), 'utf8'))),
+    ] as const);
 
   for (const [name, graph] of models) {
     it(`${name}: the plain-gradient walk agrees with tf.grad of the whole model`, () => {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { GraphBuilder, PluginError, loadModel, type Graph } from '@attrib/core';
 import {
   describeWithBackends,
   expectNoLeaks,
   expectTensorsClose,
+  fixturePath,
   finiteDifferenceGradient,
   randomTensor,
   tinyModels,
@@ -41,8 +41,8 @@ describeWithBackends('canonizers', ['cpu'], () => {
   });
 
   for (const id of ['cnn_bn_pub', 'resblock_pub']) {
-    const file = join(__dirname, '..', '..', '..', '..', 'shared', 'conformance', 'models', `${id}.json`);
-    (existsSync(file) ? it : it.skip)(`resnetCanonizers keep ${id}'s logits (1e-5) and its graph`, () => {
+    const file = fixturePath('conformance', 'models', `${id}.json`);
+    it(`resnetCanonizers keep ${id}'s logits (1e-5) and its graph`, () => {
       const graph = loadModel(JSON.parse(readFileSync(file, 'utf8')));
       const before = snapshot(graph);
       const x = randomTensor([3, 8, 8, 3], 9);

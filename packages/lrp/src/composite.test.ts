@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder, UnknownNodeError, loadModel, type Graph } from '@attrib/core';
-import { describeWithBackends, randomTensor, tinyModels } from '@attrib/test-utils';
+import { describeWithBackends, fixturePath, randomTensor, tinyModels } from '@attrib/test-utils';
 import {
   canonize,
   category,
@@ -26,7 +26,7 @@ import {
   type Composite,
 } from './index.js';
 
-const shared = join(__dirname, '..', '..', '..', '..', 'shared', 'conformance');
+const shared = fixturePath('conformance');
 
 /** Zennit's class names for our rule names; no rule is Zennit's 'gradient'. */
 const zennitName: Record<string, string> = {
@@ -63,16 +63,14 @@ describeWithBackends('composites', ['cpu'], () => {
   } as Record<string, () => ReturnType<typeof mergeBatchNorm>>;
 
   // The reference's own record of which rule each node resolved to, for every preset case.
-  const cases = existsSync(shared)
-    ? readdirSync(join(shared, 'cases')).flatMap((model) =>
-        Object.keys(presets).flatMap((preset) => {
-          const dir = join(shared, 'cases', model, 'zennit', preset);
-          return existsSync(dir)
-            ? readdirSync(dir).map((file) => ({ model, preset, file: join(dir, file) }))
-            : [];
-        }),
-      )
-    : [];
+  const cases = readdirSync(join(shared, 'cases')).flatMap((model) =>
+    Object.keys(presets).flatMap((preset) => {
+      const dir = join(shared, 'cases', model, 'zennit', preset);
+      return existsSync(dir)
+        ? readdirSync(dir).map((file) => ({ model, preset, file: join(dir, file) }))
+        : [];
+    }),
+  );
   for (const { model, preset, file } of cases) {
     it(`${preset} picks Zennit's rule for every node of ${model} (${file.split('/').pop()})`, () => {
       const fixture = JSON.parse(readFileSync(file, 'utf8'));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GraphBuilder,
@@ -17,6 +17,7 @@ import {
   expectNoLeaks,
   expectTensorsClose,
   finiteDifferenceGradient,
+  fixturePath,
   randomTensor,
   tinyModels,
 } from '@attrib/test-utils';
@@ -36,7 +37,7 @@ import {
   type LrpResult,
 } from './index.js';
 
-const shared = join(__dirname, '..', '..', '..', '..', 'shared', 'conformance');
+const shared = fixturePath('conformance');
 
 function dispose(result: LrpResult) {
   tf.dispose([
@@ -315,7 +316,7 @@ describeWithBackends('lrp', ['cpu'], () => {
 // Smoke on both backends: a reference Zennit case (EpsilonPlusFlat on cnn_small) within its tolerance.
 const fixture = join(shared, 'cases', 'cnn_small', 'zennit', 'EpsilonPlusFlat', 'plain.json');
 describeWithBackends('lrp on a Zennit reference case', ['cpu', 'wasm'], () => {
-  (existsSync(fixture) ? it : it.skip)('matches Zennit EpsilonPlusFlat on cnn_small', () => {
+  it('matches Zennit EpsilonPlusFlat on cnn_small', () => {
     const data = JSON.parse(readFileSync(fixture, 'utf8'));
     const graph = loadModel(JSON.parse(readFileSync(join(shared, 'models', 'cnn_small.json'), 'utf8')));
     const x = tf.tensor(Float32Array.from(data.inputs.data), data.inputs.shape);

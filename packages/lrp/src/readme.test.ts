@@ -5,6 +5,7 @@ import * as core from '@attrib/core';
 import {
   describeWithBackends,
   expectTensorsClose,
+  fixturePath,
   maxAbsDiff,
   randomTensor,
   tinyModels,
@@ -12,7 +13,7 @@ import {
 import * as lrpApi from './index.js';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-const shared = join(__dirname, '..', '..', '..', '..', 'shared', 'conformance', 'models');
+const shared = fixturePath('conformance', 'models');
 
 /** The ```ts block after `<!-- readme-test: name -->`, run as written (imports supplied here). */
 function runBlock(name: string, scope: Record<string, unknown>, returns: string[]): Record<string, unknown> {

@@ -2,11 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@attrib/core';
-import { describeWithBackends, expectTensorsClose, randomTensor, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectTensorsClose,
+  fixturePath,
+  randomTensor,
+  tinyModels,
+} from '@attrib/test-utils';
 import * as api from './index.js';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-const models = join(__dirname, '..', '..', '..', '..', 'shared', 'conformance', 'models');
+const models = fixturePath('conformance', 'models');
 
 /** The ```ts block after `<!-- readme-test: name -->`, run as written (imports supplied here). */
 async function runBlock(

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   describeWithBackends,
   expectNoLeaks,
   expectTensorsClose,
+  fixturePath,
   maxAbsDiff,
   randomTensor,
   tinyModels,
@@ -13,9 +13,8 @@ import { loadModel, type JsonModel } from '@attrib/core';
 import { shapleyValues, shapleyValueSampling } from './index.js';
 
 const cnn = loadModel(tinyModels.cnn());
-const fixtures = process.env.ATTRIB_FIXTURES ?? resolve(process.cwd(), '../../../shared/conformance');
 const tower3 = loadModel(
-  JSON.parse(readFileSync(resolve(fixtures, 'models/tower3.json'), 'utf8')) as JsonModel,
+  JSON.parse(readFileSync(fixturePath('conformance', 'models', 'tower3.json'), 'utf8')) as JsonModel,
 );
 const column = (input: tf.Tensor, target: number[]) =>
   tf.tidy(() => {

@@ -4,6 +4,7 @@ export { describeWithBackends, useBackend, type BackendName } from './backends.j
 export { tinyModels, type TinyModelSpec } from './tiny-models.js';
 export { seededRandom, randomTensor } from './random.js';
 export { finiteDifferenceGradient } from './finite-difference.js';
+export { fixturePath, type FixtureSet } from './fixtures.js';
 export {
   literalDense,
   literalConv,

@@ -74,7 +74,8 @@ export async function compareToBaseline(
   return all.map((c, i) => ({ group, name: c.name, medianMs: best[i], ratio: best[i] / best[0] }));
 }
 
-const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'conformance');
+// The repository's copy of the public reference fixtures (tooling/bench/{src,dist} → the root).
+const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'conformance');
 
 /** A public conformance model (tower3, mlp_pos_neg, cnn_small, cnn_bn_pub, resblock_pub). */
 export function fixtureModel(id: string, dir = process.env.ATTRIB_FIXTURES ?? fixturesDir): Graph {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -7,9 +8,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registeredAdapters } from './adapters.js';
 import { runConformance } from './run.js';
 
+// The repository's own copy of the public references (tooling/conformance/{src,dist} → the root), so a
+// fresh clone runs with nothing beside it; `pnpm fixtures:refresh` updates it.
+const inRepoFixtures = fileURLToPath(new URL('../../../fixtures/conformance', import.meta.url));
+
 const program = new Command('conformance')
   .description('Check Attrib methods against the reference fixtures (Captum, Zennit).')
-  .requiredOption('--fixtures <dir>', 'fixtures folder (INDEX.json, models/, cases/)')
+  .option('--fixtures <dir>', 'fixtures folder (INDEX.json, models/, cases/)', inRepoFixtures)
   .option('--report <file.json>', 'write the full report as JSON')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['cpu', 'wasm']).default('cpu'))
   .option('--filter <text>', 'only cases whose id contains this text')
