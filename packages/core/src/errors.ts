@@ -124,3 +124,12 @@ export function shapeMismatch(
     `Argument '${argument}' passed to '${fn}' must have shape ${expected}, but got shape [${got.join(', ')}].`,
   );
 }
+
+/**
+ * A model file could not be imported: `unsupported-op` (every op or layer class the importer has no
+ * mapping for, listed at once with the node names, before anything runs), `wrong-format` (a file of
+ * another format; the message names the package that reads it), `malformed-model`.
+ */
+export class ModelImportError extends markedSubclass<'unsupported-op' | 'wrong-format' | 'malformed-model'>(
+  'attrib.error.model-import',
+) {}

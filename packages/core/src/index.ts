@@ -7,6 +7,7 @@ export {
   ShapeMismatchError,
   InvalidArgumentError,
   PluginError,
+  ModelImportError,
   invalidArgument,
   shapeMismatch,
 } from './errors.js';
