@@ -1,43 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Config, KindDefinition } from './module.js';
 import { maxPoolFirstMaximum, padSpatial } from './pooling.js';
-
-type P = Readonly<Record<string, tf.Tensor | null>>;
-
-function numbers(config: Config, key: string, length: number, fallback?: number[]): number[] {
-  const value = config[key] ?? fallback;
-  if (!Array.isArray(value) || value.length !== length || !value.every((v) => Number.isInteger(v))) {
-    throw new Error(`'${key}' must be ${length} integers, got ${JSON.stringify(value)}`);
-  }
-  return value as number[];
-}
-
-function requireParam(params: P, name: string): tf.Tensor {
-  const value = params[name];
-  if (!value) throw new Error(`parameter '${name}' is missing`);
-  return value;
-}
-
-function expectShape(
-  tensor: tf.Tensor | null | undefined,
-  name: string,
-  rank: number,
-  dims: Record<number, number>,
-) {
-  if (!tensor) return;
-  if (tensor.rank !== rank) throw new Error(`'${name}' must have rank ${rank}, got shape [${tensor.shape}]`);
-  for (const [axis, size] of Object.entries(dims)) {
-    if (tensor.shape[Number(axis)] !== size) {
-      throw new Error(`'${name}' has shape [${tensor.shape}], expected size ${size} on axis ${axis}`);
-    }
-  }
-}
-
-const pickJson =
-  (...keys: string[]) =>
-  (node: Readonly<Record<string, unknown>>) => ({
-    config: Object.fromEntries(keys.filter((k) => node[k] !== undefined).map((k) => [k, node[k]])),
-  });
+import { expectShape, numbers, pickJson, requireParam } from './kind-config.js';
 
 const linear: KindDefinition = {
   kind: 'linear',
