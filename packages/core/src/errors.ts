@@ -77,10 +77,18 @@ export class UnknownNodeError extends markedSubclass<'unknown-node'>('attrib.err
 /** A tensor's shape does not fit where it is used (model input, baseline, mask, node at run time). */
 export class ShapeMismatchError extends markedSubclass<'shape-mismatch'>('attrib.error.shape') {}
 
+/** Why an argument was refused: `unknown-option` (a misspelled key), `disposed-tensor`, `empty-batch`, … */
+export type ArgumentErrorCode =
+  | 'invalid-argument'
+  | 'target-out-of-range'
+  | 'non-finite-input'
+  | 'unknown-option'
+  | 'disposed-tensor'
+  | 'empty-batch'
+  | 'integer-input';
+
 /** An argument has the wrong type or value (target out of range, NaN input, bad selector, …). */
-export class InvalidArgumentError extends markedSubclass<
-  'invalid-argument' | 'target-out-of-range' | 'non-finite-input'
->('attrib.error.argument') {}
+export class InvalidArgumentError extends markedSubclass<ArgumentErrorCode>('attrib.error.argument') {}
 
 /** An exception raised inside user code (a hook, rule, canonizer or kind), stamped with where. */
 export class PluginError extends markedSubclass<'plugin-failed'>('attrib.error.plugin') {
@@ -105,7 +113,7 @@ export function invalidArgument(
   argument: string,
   expected: string,
   got: unknown,
-  code: 'invalid-argument' | 'target-out-of-range' | 'non-finite-input' = 'invalid-argument',
+  code: ArgumentErrorCode = 'invalid-argument',
 ): InvalidArgumentError {
   return new InvalidArgumentError(
     code,

@@ -45,6 +45,11 @@ export interface GradientOptions {
    * Default true.
    */
   readonly inputGradients?: boolean;
+  /**
+   * The graph inputs (by name) to differentiate with respect to; default all. Fixed inputs (masks,
+   * integer ids) are left out, and `inputGradients` then holds these, in this order.
+   */
+  readonly wrt?: readonly string[];
   /** Name of the calling method, for error messages. */
   readonly fn?: string;
 }
@@ -146,13 +151,18 @@ export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOp
   let output: tf.Tensor | undefined;
   let objective: tf.Tensor | undefined;
   const values = new Map<string, tf.Tensor>();
+  const wrt = (options.wrt ?? graph.inputs.map((i) => i.name)).map((name) => {
+    const k = graph.inputs.findIndex((i) => i.name === name);
+    if (k < 0) throw invalidArgument(fn, 'wrt', 'names of graph inputs', name);
+    return k;
+  });
   const forwardAndObjective = (...args: tf.Tensor[]) => {
     const probeOf = new Map(probed.map((name, i) => [name, args[i]]));
     const runInputs = viaProbes
       ? xs.map((x, k) =>
           probeOf.has(graph.inputs[k].name) ? tf.add(x, probeOf.get(graph.inputs[k].name)!) : x,
         )
-      : args;
+      : xs.map((x, k) => (wrt.includes(k) ? args[wrt.indexOf(k)] : x));
     const probeHooks: ForwardHook[] = probed
       .filter((name) => !graph.isInput(name))
       .map((name) => ({
@@ -188,7 +198,9 @@ export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOp
       tf.tidy(() => forwardAndObjective());
       grads = [];
     } else {
-      const { value, grads: computed } = tf.valueAndGrads(forwardAndObjective)(viaProbes ? probes : xs);
+      const { value, grads: computed } = tf.valueAndGrads(forwardAndObjective)(
+        viaProbes ? probes : wrt.map((k) => xs[k]),
+      );
       value.dispose();
       grads = computed;
     }
@@ -205,7 +217,7 @@ export function gradients(graph: Graph, inputs: GraphInputs, options: GradientOp
   const gradientOf = (name: string): tf.Tensor => {
     if (viaProbes)
       return probed.includes(name) ? tf.clone(grads[probed.indexOf(name)]) : tf.zerosLike(values.get(name)!);
-    const inputIndex = graph.inputs.findIndex((i) => i.name === name);
+    const inputIndex = wrt.indexOf(graph.inputs.findIndex((i) => i.name === name));
     if (inputIndex >= 0) return tf.clone(grads[inputIndex]);
     return arrived.has(name) ? tf.clone(arrived.get(name)!) : tf.zerosLike(values.get(name)!);
   };

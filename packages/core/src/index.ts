@@ -8,6 +8,7 @@ export {
   InvalidArgumentError,
   PluginError,
   ModelImportError,
+  type ArgumentErrorCode,
   invalidArgument,
   shapeMismatch,
 } from './errors.js';
@@ -35,7 +36,7 @@ export { GraphBuilder } from './builder.js';
 export { loadModel, tensorFromJson, type JsonModel, type JsonTensor } from './load-model.js';
 export { type ForwardHook, type HookContext, type HookHandle } from './hooks.js';
 export { withHooks } from './with-hooks.js';
-export { selectTarget, targetIndices, targetOneHot, type Target } from './target.js';
+export { selectTarget, targetIndices, targetOneHot, expandTarget, type Target } from './target.js';
 export { selectNeuron, neuronIndex, type NeuronSelector } from './neuron.js';
 export {
   gradients,
@@ -55,7 +56,37 @@ export {
   type ReverseWalkOptions,
   type ReverseWalkResult,
 } from './reverse-walk.js';
-export { chunkRanges, yieldToEventLoop, type Progress, type ProgressCallback } from './batching.js';
+export {
+  chunkRanges,
+  yieldToEventLoop,
+  checkProgress,
+  forEachChunk,
+  type ChunkLoop,
+  type Progress,
+  type ProgressCallback,
+} from './batching.js';
+export {
+  resolveInputs,
+  repeatRows,
+  checkFiniteTensor,
+  type AttributionInputs,
+  type PerInput,
+  type InputOptions,
+  type ResolvedInputs,
+  type SampleOrder,
+} from './inputs.js';
+export { checkOptions, suggestion, type OptionRules } from './options.js';
+export { resolveBaselines, type Baseline, type Baselines } from './baselines.js';
+export { completenessGap, convergenceDelta } from './delta.js';
+export {
+  DEFAULT_MEMORY_BUDGET,
+  setMemoryBudget,
+  getMemoryBudget,
+  bytesPerRow,
+  rowsPerPass,
+} from './memory-budget.js';
+export { guardEngine, guardEngineAsync } from './tape.js';
+export { ownResult, type Disposable } from './result.js';
 export { assertFinite, resolveBaseline } from './validate.js';
 export { ensureTfjsExtras } from './setup.js';
 export { conv2dInputGradient, type ConvPadding } from './fast-conv-gradient.js';

@@ -94,3 +94,43 @@ export function targetOneHot(output: tf.Tensor, target: Target | undefined, fn: 
     return tf.reshape(oneHotRows(indices, classes), output.shape);
   });
 }
+
+/**
+ * `target` for `copies` stacked copies of a batch of `batch` samples: an index or a function stays as
+ * it is; per-sample indices are repeated copy-major (row k·N + i, like stacked path steps) or
+ * sample-major (row i·copies + k, Captum's `repeat_interleave`). Checks count and wholeness here, so a
+ * fractional index is an error instead of being truncated.
+ */
+export function expandTarget(
+  target: Target | undefined,
+  copies: number,
+  batch: number,
+  fn: string,
+  order: 'copy-major' | 'sample-major' = 'copy-major',
+): Target | undefined {
+  if (target === undefined || target === null || typeof target === 'function') return target;
+  if (typeof target === 'number') {
+    if (!Number.isInteger(target) || target < 0)
+      throw invalidArgument(fn, 'target', 'a whole class index ≥ 0', target, 'target-out-of-range');
+    return target;
+  }
+  if (target instanceof tf.Tensor && target.isDisposed)
+    throw invalidArgument(fn, 'target', 'a live tensor', 'a disposed tensor', 'disposed-tensor');
+  const isList =
+    target instanceof tf.Tensor ? target.rank === 1 : Array.isArray(target) || ArrayBuffer.isView(target);
+  if (!isList)
+    throw invalidArgument(fn, 'target', 'a class index, one index per sample, or a function', target);
+  const indices = Array.from(target instanceof tf.Tensor ? target.dataSync() : (target as ArrayLike<number>));
+  if (indices.length !== batch)
+    throw invalidArgument(fn, 'target', `one index per sample (${batch})`, target);
+  const bad = indices.find((t) => typeof t !== 'number' || !Number.isInteger(t) || t < 0);
+  if (bad !== undefined)
+    throw invalidArgument(fn, 'target', 'whole class indices ≥ 0', bad, 'target-out-of-range');
+  if (copies === 1) return indices;
+  const expanded = new Array<number>(indices.length * copies);
+  for (let k = 0; k < copies; k++)
+    for (let i = 0; i < batch; i++) {
+      expanded[order === 'copy-major' ? k * batch + i : i * copies + k] = indices[i];
+    }
+  return expanded;
+}

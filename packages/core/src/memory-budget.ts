@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from './errors.js';
+import type { Graph } from './graph.js';
+
+/**
+ * Tensor bytes one forward+backward pass may hold when the caller gives no `internalBatchSize` /
+ * `perturbationsPerEval`. 256 MiB keeps IG-50 at batch 1,024 on cnn_small far below the wasm heap's
+ * 4 GiB ceiling (without it that call needed 3.8 GB at batch 512 and broke the backend at 640).
+ */
+export const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
+
+let budget = DEFAULT_MEMORY_BUDGET;
+
+/** Sets the byte budget of every later call (process-wide); returns the previous one. */
+export function setMemoryBudget(bytes: number): number {
+  if (!Number.isFinite(bytes) || bytes < 1)
+    throw invalidArgument('setMemoryBudget', 'bytes', 'a positive number of bytes', bytes);
+  const previous = budget;
+  budget = bytes;
+  return previous;
+}
+
+export function getMemoryBudget(): number {
+  return budget;
+}
+
+/**
+ * A pass keeps every node's output for the backward, then one gradient of the same size per node, and
+ * the kernels' temporaries; three times the forward's live bytes covers tfjs's cpu and wasm backwards
+ * (measured on cnn_small: peak numBytes per row ≈ 2.4× the forward's).
+ */
+const BACKWARD_FACTOR = 3;
+
+const rowBytesCache = new WeakMap<Graph, Map<string, number>>();
+
+/** Bytes one sample (row) takes through a forward and backward pass, from a one-row forward. */
+export function bytesPerRow(graph: Graph, inputs: readonly tf.Tensor[], fn: string): number {
+  const key = inputs.map((x) => `${x.dtype}[${x.shape.slice(1)}]`).join(';');
+  const cached = rowBytesCache.get(graph)?.get(key);
+  if (cached !== undefined) return cached;
+  const bytes = tf.tidy(() => {
+    const { values } = graph.forward(
+      inputs.map((x) => tf.slice(x, [0], [1])),
+      { fn },
+    );
+    let total = 0;
+    for (const value of values.values()) total += value.size * 4;
+    return total * BACKWARD_FACTOR;
+  });
+  if (!rowBytesCache.has(graph)) rowBytesCache.set(graph, new Map());
+  rowBytesCache.get(graph)!.set(key, bytes);
+  return bytes;
+}
+
+/**
+ * Rows (samples × steps, or perturbed copies) per pass: `explicit` when the caller gave one (checked:
+ * a positive integer), else as many as the budget holds (at least one).
+ */
+export function rowsPerPass(
+  graph: Graph,
+  inputs: readonly tf.Tensor[],
+  options: { fn: string; explicit?: number | null; argument?: string; memoryBudget?: number },
+): number {
+  const { fn, explicit, argument = 'internalBatchSize' } = options;
+  if (explicit !== undefined && explicit !== null) {
+    if (typeof explicit !== 'number' || !Number.isInteger(explicit) || explicit < 1)
+      throw invalidArgument(fn, argument, 'a positive integer', explicit);
+    return explicit;
+  }
+  const limit = options.memoryBudget ?? budget;
+  if (typeof limit !== 'number' || !Number.isFinite(limit) || limit < 1)
+    throw invalidArgument(fn, 'memoryBudget', 'a positive number of bytes', limit);
+  return Math.max(1, Math.floor(limit / bytesPerRow(graph, inputs, fn)));
+}
