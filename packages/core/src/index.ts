@@ -93,3 +93,23 @@ export { conv2dInputGradient, type ConvPadding } from './fast-conv-gradient.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';
 export { streamingStats, type StreamingStats, type StreamingStatsState } from './streaming-stats.js';
 export { seededRandom, randomPermutation, normalTensor, uniformTensor, type SeededRandom } from './random.js';
+export {
+  parseFeatureMask,
+  coalitionKeepMasks,
+  spreadGroupValues,
+  elementGroups,
+  groupSums,
+  type FeatureMask,
+  type FeatureMaskInput,
+} from './feature-mask.js';
+export {
+  createScorer,
+  evaluateMasked,
+  resolveModelInputs,
+  type ForwardFunction,
+  type MaskedModel,
+  type MaskedEvaluationPlan,
+  type Scorer,
+  type ScorerOptions,
+} from './masked-evaluation.js';
+export { ablationReplacement, type AblationMode, type AblationSpec } from './ablation.js';
