@@ -245,7 +245,7 @@ export function groupSums(
     const groupsOfSample = groupOf(n);
     const sums = new Float64Array(mask.groups);
     let offset = 0;
-    data.forEach((values, i) => {
+    data.forEach((values) => {
       const size = values.length / batch;
       for (let j = 0; j < size; j++) sums[groupsOfSample[offset + j]] += values[n * size + j];
       offset += size;
