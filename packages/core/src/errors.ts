@@ -90,6 +90,23 @@ export type ArgumentErrorCode =
 /** An argument has the wrong type or value (target out of range, NaN input, bad selector, …). */
 export class InvalidArgumentError extends markedSubclass<ArgumentErrorCode>('attrib.error.argument') {}
 
+/**
+ * A rule-based method (DeepLift, guided backprop, deconvolution, LRP) met a node whose kind declares no
+ * behaviour it has a rule for; it refuses rather than fall back to a silently wrong plain gradient.
+ */
+export class UnsupportedKindError extends markedSubclass<'unsupported-kind'>(
+  'attrib.error.unsupported-kind',
+) {
+  constructor(
+    readonly kind: string,
+    readonly method: string,
+    readonly nodeName: string,
+    reason: string,
+  ) {
+    super('unsupported-kind', `${method}: node '${nodeName}' has kind '${kind}', ${reason}.`);
+  }
+}
+
 /** An exception raised inside user code (a hook, rule, canonizer or kind), stamped with where. */
 export class PluginError extends markedSubclass<'plugin-failed'>('attrib.error.plugin') {
   constructor(

@@ -1,11 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Config, KindDefinition } from './module.js';
+import { conv2dInputGradient } from './fast-conv-gradient.js';
+import type { ChannelAffine, Config, KindBehaviour, KindDefinition } from './module.js';
 import { maxPoolFirstMaximum, padSpatial } from './pooling.js';
 import { expectShape, numbers, pickJson, requireParam } from './kind-config.js';
+
+type P = Readonly<Record<string, tf.Tensor | null>>;
+
+/** Weights whose last axis is the output channel: `(y − center)·scale + shift` folds into weight and bias. */
+function foldIntoLastAxis(params: P, _config: Config, affine: ChannelAffine) {
+  const { center, scale, shift } = affine;
+  const bias = params.bias ?? tf.zeros(scale.shape);
+  return { weight: tf.mul(params.weight!, scale), bias: tf.add(tf.mul(tf.sub(bias, center), scale), shift) };
+}
 
 const linear: KindDefinition = {
   kind: 'linear',
   category: 'linear',
+  behaviour: {
+    map: 'affine',
+    lrp: 'dense',
+    foldChannelAffine: foldIntoLastAxis,
+    inputVjp: (dy, params, _config, inputShape) =>
+      inputShape.length === 2 && dy.rank === 2 ? tf.matMul(dy, params.weight!, false, true) : null,
+  },
   arity: 1,
   paramNames: ['weight', 'bias'],
   validate(params) {
@@ -26,6 +43,18 @@ const linear: KindDefinition = {
 const conv2d: KindDefinition = {
   kind: 'conv2d',
   category: 'linear',
+  behaviour: {
+    map: 'affine',
+    lrp: 'convolution',
+    foldChannelAffine: foldIntoLastAxis,
+    // Core's input gradient picks the fastest route per backend (a forward conv with flipped filters on wasm).
+    inputVjp: (dy, params, config, inputShape) =>
+      conv2dInputGradient(dy as tf.Tensor4D, params.weight as tf.Tensor4D, inputShape, {
+        strides: numbers(config, 'strides', 2, [1, 1]),
+        pad: numbers(config, 'pad', 4, [0, 0, 0, 0]) as [number, number, number, number],
+        dilations: numbers(config, 'dilations', 2, [1, 1]),
+      }),
+  },
   arity: 1,
   paramNames: ['weight', 'bias'],
   fromJson: pickJson('strides', 'pad', 'dilations'),
@@ -66,6 +95,15 @@ const conv2d: KindDefinition = {
 const batchnorm: KindDefinition = {
   kind: 'batchnorm',
   category: 'norm',
+  behaviour: {
+    map: 'affine',
+    lrp: 'batchnorm',
+    channelAffine(params, config) {
+      const epsilon = (config.epsilon as number | undefined) ?? 1e-5;
+      const scale = tf.div(params.gamma!, tf.sqrt(tf.add(params.variance!, epsilon)));
+      return { center: params.mean!, scale, shift: params.beta! };
+    },
+  },
   arity: 1,
   paramNames: ['mean', 'variance', 'gamma', 'beta'],
   fromJson: pickJson('epsilon'),
@@ -82,14 +120,19 @@ const batchnorm: KindDefinition = {
   },
 };
 
+/** Elementwise nonlinearities: DeepLift rescales them, LRP passes relevance through. */
+const elementwise: KindBehaviour = { map: 'elementwise', lrp: 'activation' };
+
 function activation(
   kind: string,
+  behaviour: KindBehaviour,
   fn: (x: tf.Tensor, config: Config) => tf.Tensor,
   keys: string[] = [],
 ): KindDefinition {
   return {
     kind,
     category: 'activation',
+    behaviour,
     arity: 1,
     paramNames: [],
     fromJson: pickJson(...keys),
@@ -101,6 +144,7 @@ function pool(kind: 'maxpool2d' | 'avgpool2d'): KindDefinition {
   return {
     kind,
     category: 'pool',
+    behaviour: kind === 'maxpool2d' ? { map: 'max', lrp: 'maxpool' } : { map: 'affine', lrp: 'average' },
     arity: 1,
     paramNames: [],
     fromJson: pickJson('size', 'strides', 'pad'),
@@ -126,19 +170,28 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
   linear,
   conv2d,
   batchnorm,
-  activation('relu', (x) => tf.relu(x)),
-  activation('sigmoid', (x) => tf.sigmoid(x)),
-  activation('tanh', (x) => tf.tanh(x)),
-  activation('softplus', (x) => tf.softplus(x)),
-  activation('elu', (x) => tf.elu(x)),
-  activation('leakyRelu', (x, c) => tf.leakyRelu(x, (c.alpha as number | undefined) ?? 0.01), ['alpha']),
-  activation('softmax', (x, c) => tf.softmax(x, (c.axis as number | undefined) ?? -1), ['axis']),
-  activation('identity', (x) => tf.clone(x)),
+  activation('relu', { ...elementwise, relu: true }, (x) => tf.relu(x)),
+  activation('sigmoid', elementwise, (x) => tf.sigmoid(x)),
+  activation('tanh', elementwise, (x) => tf.tanh(x)),
+  activation('softplus', elementwise, (x) => tf.softplus(x)),
+  activation('elu', elementwise, (x) => tf.elu(x)),
+  activation('leakyRelu', elementwise, (x, c) => tf.leakyRelu(x, (c.alpha as number | undefined) ?? 0.01), [
+    'alpha',
+  ]),
+  // Not elementwise (each output reads the whole axis), so DeepLift has no rule for it; LRP passes it.
+  activation(
+    'softmax',
+    { map: 'other', lrp: 'activation' },
+    (x, c) => tf.softmax(x, (c.axis as number | undefined) ?? -1),
+    ['axis'],
+  ),
+  activation('identity', { map: 'affine', lrp: 'activation' }, (x) => tf.clone(x)),
   pool('maxpool2d'),
   pool('avgpool2d'),
   {
     kind: 'globalAvgPool',
     category: 'pool',
+    behaviour: { map: 'affine', lrp: 'average' },
     arity: 1,
     paramNames: [],
     forward: ([x]) => tf.mean(x, [1, 2]),
@@ -146,6 +199,7 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
   {
     kind: 'flatten',
     category: 'shape',
+    behaviour: { map: 'affine', lrp: 'gradient' },
     arity: 1,
     paramNames: [],
     forward: ([x]) => tf.reshape(x, [x.shape[0], -1]),
@@ -153,6 +207,7 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
   {
     kind: 'add',
     category: 'merge',
+    behaviour: { map: 'affine', lrp: 'add' },
     arity: 'variadic',
     paramNames: [],
     forward: (inputs) =>
@@ -163,6 +218,7 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
   {
     kind: 'concat',
     category: 'merge',
+    behaviour: { map: 'affine', lrp: 'gradient' },
     arity: 'variadic',
     paramNames: [],
     fromJson: pickJson('axis'),
@@ -171,6 +227,7 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
   {
     kind: 'slice',
     category: 'shape',
+    behaviour: { map: 'affine', lrp: 'gradient' },
     arity: 1,
     paramNames: [],
     fromJson: pickJson('begin', 'size'),

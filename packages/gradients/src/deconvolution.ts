@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '@attrib/core';
-import { atEveryRelu, deconvolutionReluRule } from './relu-rules.js';
+import { atEveryRelu } from './relu-rules.js';
 import { ruleInputGradient, type NeuronOptions } from './relu-rules-walk.js';
 import type { AttributionResult, TargetOptions } from './types.js';
 
@@ -17,7 +17,7 @@ export function deconvolution(
     attributions: ruleInputGradient(
       model,
       inputs,
-      atEveryRelu(deconvolutionReluRule),
+      atEveryRelu('deconvolution'),
       { target: options.target },
       'deconvolution',
     ),
@@ -34,7 +34,7 @@ export function neuronDeconvolution(
     attributions: ruleInputGradient(
       model,
       inputs,
-      atEveryRelu(deconvolutionReluRule),
+      atEveryRelu('deconvolution', 'neuronDeconvolution'),
       { neuron: options },
       'neuronDeconvolution',
     ),

@@ -78,7 +78,7 @@ export function deepLiftWalk(
     return tf.tidy(() => {
       const walk = reverseWalk(graph, tf.concat([x, baseline], 0), {
         outputGradient: options.seed,
-        rules: deepLiftRules(graph, options.eps),
+        rules: deepLiftRules(graph, options.eps, fn),
         hooks,
         keep: layer ? [layer.name] : [],
         fn,

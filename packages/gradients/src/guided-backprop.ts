@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '@attrib/core';
-import { atEveryRelu, guidedReluRule } from './relu-rules.js';
+import { atEveryRelu } from './relu-rules.js';
 import { ruleInputGradient, type NeuronOptions } from './relu-rules-walk.js';
 import type { AttributionResult, TargetOptions } from './types.js';
 
@@ -17,7 +17,7 @@ export function guidedBackprop(
     attributions: ruleInputGradient(
       model,
       inputs,
-      atEveryRelu(guidedReluRule),
+      atEveryRelu('guidedBackprop'),
       { target: options.target },
       'guidedBackprop',
     ),
@@ -34,7 +34,7 @@ export function neuronGuidedBackprop(
     attributions: ruleInputGradient(
       model,
       inputs,
-      atEveryRelu(guidedReluRule),
+      atEveryRelu('guidedBackprop', 'neuronGuidedBackprop'),
       { neuron: options },
       'neuronGuidedBackprop',
     ),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Graph } from '@attrib/core';
 import { gradCamMap, upsampleNearest } from './grad-cam.js';
-import { atEveryRelu, guidedReluRule } from './relu-rules.js';
+import { atEveryRelu } from './relu-rules.js';
 import { ruleInputGradient } from './relu-rules-walk.js';
 import type { AttributionResult, LayerOptions, TargetOptions } from './types.js';
 
@@ -25,7 +25,13 @@ export function guidedGradCam(
   ).attributions;
   let guided: tf.Tensor | undefined;
   try {
-    guided = ruleInputGradient(model, inputs, atEveryRelu(guidedReluRule), { target: options.target }, fn);
+    guided = ruleInputGradient(
+      model,
+      inputs,
+      atEveryRelu('guidedBackprop', fn),
+      { target: options.target },
+      fn,
+    );
     const gb = guided;
     return { attributions: tf.tidy(() => tf.mul(gb, upsampleNearest(cam, inputs, fn))) };
   } finally {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackwardRule, GraphNode } from '@attrib/core';
+import { kindBehaviour, type BackwardRule, type GraphNode } from '@attrib/core';
 
 /** GuidedBackprop's ReLU backward: only positive gradient, and only where the ReLU was open. */
 export const guidedReluRule: BackwardRule = {
@@ -13,7 +13,19 @@ export const deconvolutionReluRule: BackwardRule = {
   backward: ({ gradOutput }) => [tf.relu(gradOutput)],
 };
 
-/** Rule lookup for a reverse walk: `rule` at every ReLU node, plain gradient elsewhere. */
-export function atEveryRelu(rule: BackwardRule): (node: GraphNode) => BackwardRule | undefined {
-  return (node) => (node.module.kind === 'relu' ? rule : undefined);
+const reluRules = { guidedBackprop: guidedReluRule, deconvolution: deconvolutionReluRule };
+
+/**
+ * Rule lookup for a reverse walk, as Captum does it: the method's ReLU rule at every kind that declares
+ * `relu`, a kind's own `rules[method]` where it carries one, the plain gradient at every other declared
+ * kind, and an `UnsupportedKindError` naming `fn` at a kind that declares no behaviour.
+ */
+export function atEveryRelu(
+  method: 'guidedBackprop' | 'deconvolution',
+  fn: string = method,
+): (node: GraphNode) => BackwardRule | undefined {
+  return (node) => {
+    const behaviour = kindBehaviour(node.module, fn, node.name);
+    return behaviour.rules?.[method] ?? (behaviour.relu ? reluRules[method] : undefined);
+  };
 }

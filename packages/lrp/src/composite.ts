@@ -1,10 +1,13 @@
 import {
+  UnsupportedKindError,
   getKind,
   invalidArgument,
+  kindBehaviour,
   type BackwardRule,
   type Graph,
   type GraphNode,
   type KindCategory,
+  type LrpFamily,
 } from '@attrib/core';
 
 /** What a composite knows besides the node: the graph being explained and the node's position. */
@@ -23,6 +26,37 @@ export type NodeMatcher = string | ((node: GraphNode, context: CompositeContext)
 /** Matches nodes whose kind belongs to one of `categories` (linear, activation, pool, norm, merge, shape). */
 export function category(...categories: KindCategory[]): NodeMatcher {
   return (node) => categories.includes(getKind(node.module.kind)?.category ?? 'other');
+}
+
+/**
+ * Matches nodes whose kind declares one of these LRP families (`KindBehaviour.lrp`): what the presets
+ * map, so a kind added by a plugin is treated by what it declares, never by its name.
+ */
+export function family(...families: LrpFamily[]): NodeMatcher {
+  return (node) => {
+    const declared = getKind(node.module.kind)?.behaviour?.lrp;
+    return declared !== undefined && families.includes(declared);
+  };
+}
+
+/** Matches nodes whose kind declares itself ReLU-like (`KindBehaviour.relu`). */
+export const reluLike: NodeMatcher = (node) => getKind(node.module.kind)?.behaviour?.relu === true;
+
+/**
+ * The rule of a node its composite gave none: the kind's own `rules.lrp`, else the plain gradient for a
+ * kind that declares an LRP family; an `UnsupportedKindError` naming `fn` for any other kind (no
+ * behaviour, or none LRP knows), so relevance never flows through it by a silent plain gradient.
+ */
+export function kindDefaultRule(node: GraphNode, fn: string): BackwardRule | undefined {
+  const behaviour = kindBehaviour(node.module, fn, node.name);
+  if (behaviour.rules?.lrp) return behaviour.rules.lrp;
+  if (behaviour.lrp) return undefined;
+  throw new UnsupportedKindError(
+    node.module.kind,
+    fn,
+    node.name,
+    'which declares no LRP family, and the composite gave it no rule (give it one; gradientRule for the plain gradient)',
+  );
 }
 
 /** Matches nodes of any of these kinds. */

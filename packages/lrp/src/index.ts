@@ -19,6 +19,8 @@ export {
   mixed,
   kinds,
   category,
+  family,
+  reluLike,
   type Composite,
   type CompositeContext,
   type NodeMatcher,

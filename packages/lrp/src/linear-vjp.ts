@@ -1,12 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { conv2dInputGradient, type Module } from '@attrib/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { getKind, type Module } from '@attrib/core';
 
 type Params = Readonly<Record<string, tf.Tensor>>;
 
 /**
- * The VJP with respect to the input of a dense or conv layer, written directly (no forward re-run);
- * null for other modules or configurations, which then take the generic `tf.grads` path. Built from
- * differentiable ops, so explanations stay differentiable in the weights.
+ * The VJP with respect to the input of a one-input layer whose kind writes it directly
+ * (`KindBehaviour.inputVjp`: dense and conv layers, no forward re-run); null for other modules or
+ * configurations, which then take the generic `tf.grads` path. Kinds build it from differentiable ops,
+ * so explanations stay differentiable in the weights.
  */
 export function linearInputVjp(
   module: Module,
@@ -14,24 +15,8 @@ export function linearInputVjp(
   inputs: readonly tf.Tensor[],
   dy: tf.Tensor,
 ): tf.Tensor[] | null {
-  const weight = (params ?? module.params).weight;
-  if (!weight || inputs.length !== 1) return null;
-  const [x] = inputs;
-  if (module.kind === 'linear' && x.rank === 2 && dy.rank === 2) return [tf.matMul(dy, weight, false, true)];
-  if (module.kind === 'conv2d') {
-    // Core picks the fastest route per backend (a forward conv with flipped filters on wasm).
-    const { strides, pad, dilations } = module.config as {
-      strides?: number[];
-      pad?: [number, number, number, number];
-      dilations?: number[];
-    };
-    return [
-      conv2dInputGradient(dy as tf.Tensor4D, weight as tf.Tensor4D, x.shape, {
-        strides,
-        pad: pad ?? 'valid',
-        dilations,
-      }),
-    ];
-  }
-  return null;
+  const inputVjp = getKind(module.kind)?.behaviour?.inputVjp;
+  if (!inputVjp || inputs.length !== 1) return null;
+  const gradient = inputVjp(dy, params ?? module.params, module.config, inputs[0].shape);
+  return gradient ? [gradient] : null;
 }

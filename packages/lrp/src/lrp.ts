@@ -12,7 +12,7 @@ import {
   type Target,
 } from '@attrib/core';
 import { canonize, type Canonizer } from './canonizer.js';
-import type { Composite } from './composite.js';
+import { kindDefaultRule, type Composite } from './composite.js';
 import { epsilonPlus } from './presets.js';
 import { perSampleSum, relevanceLedger } from './relevance-ledger.js';
 
@@ -111,7 +111,7 @@ function resolveRules(
           rule,
         );
       }
-      return [node.name, ledger.instrument(node, rule ?? gradientRule)];
+      return [node.name, ledger.instrument(node, rule ?? kindDefaultRule(node, 'lrp') ?? gradientRule)];
     }),
   );
 }

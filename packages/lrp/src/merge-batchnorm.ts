@@ -3,9 +3,11 @@ import { createModule, getKind, type Graph, type GraphNode } from '@attrib/core'
 import type { Canonizer } from './canonizer.js';
 
 /**
- * Folds every BatchNorm that directly follows a linear or conv layer (and is that layer's only
- * reader) into it: `W' = W·γ/√(var+ε)` per output channel (the last weight axis), `b' = (b − mean)·γ/√(var+ε) + β`.
- * The BatchNorm node stays, as an identity, so node names and relevance maps keep their shape.
+ * Folds every per-channel normalisation (a kind declaring `channelAffine`: BatchNorm) that directly
+ * follows a layer able to absorb it (a kind declaring `foldChannelAffine`: dense and conv layers), and
+ * is that layer's only reader, into it: for BatchNorm `W' = W·γ/√(var+ε)` per output channel and
+ * `b' = (b − mean)·γ/√(var+ε) + β`. The normalisation node stays, as an identity, so node names and
+ * relevance maps keep their shape.
  */
 export function mergeBatchNorm(): Canonizer {
   return {
@@ -13,27 +15,25 @@ export function mergeBatchNorm(): Canonizer {
     apply(graph: Graph): Graph {
       const replaced = new Map<string, GraphNode>();
       for (const node of graph.nodes) {
-        if (node.module.kind !== 'batchnorm') continue;
+        const channelAffine = getKind(node.module.kind)?.behaviour?.channelAffine;
+        if (!channelAffine) continue;
         const [source] = node.inputs;
         if (graph.isInput(source) || source === graph.output) continue;
         const layer = graph.node(source);
-        if (getKind(layer.module.kind)?.category !== 'linear' || replaced.has(layer.name)) continue;
-        if (graph.consumers(layer.name).length !== 1 || !layer.module.params.weight) continue;
-        const { weight, bias } = tf.tidy(() => {
-          const p = node.module.params;
-          const scale = tf.div(
-            p.gamma,
-            tf.sqrt(tf.add(p.variance, (node.module.config.epsilon as number | undefined) ?? 1e-5)),
-          );
-          const w = layer.module.params.weight;
-          const b = layer.module.params.bias ?? tf.zeros(scale.shape);
-          return { weight: tf.mul(w, scale), bias: tf.add(tf.mul(tf.sub(b, p.mean), scale), p.beta) };
-        });
+        const fold = getKind(layer.module.kind)?.behaviour?.foldChannelAffine;
+        if (!fold || replaced.has(layer.name) || graph.consumers(layer.name).length !== 1) continue;
+        const folded = tf.tidy(() =>
+          fold(
+            layer.module.params,
+            layer.module.config,
+            channelAffine(node.module.params, node.module.config),
+          ),
+        );
         replaced.set(layer.name, {
           ...layer,
           module: createModule(
             layer.module.kind,
-            { ...layer.module.params, weight, bias },
+            { ...layer.module.params, ...folded },
             layer.module.config,
             layer.name,
           ),

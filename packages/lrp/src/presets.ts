@@ -1,11 +1,11 @@
 import { invalidArgument, type BackwardRule } from '@attrib/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  category,
+  family,
   firstLayer,
-  kinds,
   layerMap,
   mixed,
+  reluLike,
   type Composite,
   type NodeMatcher,
 } from './composite.js';
@@ -29,18 +29,19 @@ export interface PresetOptions {
   readonly zeroParams?: ZeroParams;
 }
 
-// Zennit's node families. Max-pooling, flatten, slice and concat keep their plain gradient.
-const conv: NodeMatcher = 'conv2d';
-const dense: NodeMatcher = 'linear';
-const convOrDense: NodeMatcher = kinds('conv2d', 'linear');
+// Zennit's node families, as each kind declares them (KindBehaviour.lrp). Max-pooling, adds and the
+// 'gradient' family (flatten, slice, concat, ...) keep their plain gradient.
+const conv = family('convolution');
+const dense = family('dense');
+const convOrDense = family('convolution', 'dense');
 
 /** Zennit's base map: activations and BatchNorm pass, sums and average pools share by contribution. */
 function base(stabilizer: Stabilizer | undefined): Array<readonly [NodeMatcher, BackwardRule]> {
   const normRule = norm({ stabilizer });
   return [
-    [category('activation'), pass()],
-    [kinds('sum', 'avgpool2d', 'globalAvgPool'), normRule],
-    ['batchnorm', pass()],
+    [family('activation'), pass()],
+    [family('average'), normRule],
+    [family('batchnorm'), pass()],
   ];
 }
 
@@ -101,30 +102,30 @@ export function epsilonGammaBox(options: GammaBoxOptions): Composite {
 
 /** GuidedBackprop as a composite: ReLUs pass only positive gradient where the input was positive. */
 export function guidedBackprop(): Composite {
-  return layerMap([['relu', guidedBackpropRelu()]]);
+  return layerMap([[reluLike, guidedBackpropRelu()]]);
 }
 
 /** Deconvnet as a composite: ReLUs pass only positive gradient, ignoring the forward mask. */
 export function deconvnet(): Composite {
-  return layerMap([['relu', deconvnetRelu()]]);
+  return layerMap([[reluLike, deconvnetRelu()]]);
 }
 
 /** Excitation backprop: z⁺ on every dense and conv layer, sums and average pools by contribution. */
 export function excitationBackprop(options: { readonly stabilizer?: Stabilizer } = {}): Composite {
   const normRule = norm(options);
   return layerMap([
-    [kinds('sum', 'avgpool2d', 'globalAvgPool'), normRule],
+    [family('average'), normRule],
     [convOrDense, zPlus(options)],
   ]);
 }
 
 /**
- * Captum's LRP defaults: ε = 1e-9 on dense, conv, pooling (max and average), BatchNorm and add;
- * activations pass. Pair it with `seed: 'logit'` to reproduce Captum's numbers.
+ * Captum's LRP defaults: ε = 1e-9 on dense, conv, pooling (max and average, global included), BatchNorm
+ * and add; activations pass. Pair it with `seed: 'logit'` to reproduce Captum's numbers.
  */
 export function captumDefault(): Composite {
   return layerMap([
-    [kinds('linear', 'conv2d', 'maxpool2d', 'avgpool2d', 'batchnorm', 'add'), epsilon({ epsilon: 1e-9 })],
-    [category('activation'), pass()],
+    [family('dense', 'convolution', 'maxpool', 'average', 'batchnorm', 'add'), epsilon({ epsilon: 1e-9 })],
+    [family('activation'), pass()],
   ]);
 }

@@ -12,6 +12,7 @@ function ensureSumKind(): void {
   registerKind({
     kind: 'sum',
     category: 'merge',
+    behaviour: { map: 'affine', lrp: 'average' },
     arity: 'variadic',
     paramNames: [],
     forward: (inputs) => inputs.slice(1).reduce((acc, t) => tf.add(acc, t), inputs[0]),
@@ -19,7 +20,8 @@ function ensureSumKind(): void {
 }
 
 /**
- * Turns residual adds (every `add` with two or more inputs, or only the `nodes` named) into explicit
+ * Turns residual adds (every node of a kind in the `'add'` LRP family with two or more inputs, or only
+ * the `nodes` named) into explicit
  * `sum` nodes, which the presets explain with the norm rule: each branch receives relevance in
  * proportion to its contribution, instead of both receiving all of it.
  */
@@ -32,7 +34,7 @@ export function residualSum(options: { readonly nodes?: readonly string[] } = {}
       const convert = (node: GraphNode): GraphNode => {
         const chosen = options.nodes
           ? options.nodes.includes(node.name)
-          : node.module.kind === 'add' && node.inputs.length >= 2;
+          : getKind(node.module.kind)?.behaviour?.lrp === 'add' && node.inputs.length >= 2;
         return chosen ? { ...node, module: createModule('sum', {}, {}, node.name) } : node;
       };
       return graph.derive({ nodes: graph.nodes.map(convert) });
