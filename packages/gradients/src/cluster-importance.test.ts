@@ -156,13 +156,30 @@ describeWithBackends('clusterNeuronImportance', ['cpu'], () => {
     expect(shards.a.count).toBe(4);
   });
 
-  it('never scores a unit lower by |g| than by its signed mean (signs cancel in the mean)', async () => {
+  it('averages |g| per sample, so gradients whose signs cancel in the mean still count', async () => {
     const { all } = await clusterNeuronImportance(mlp, {
       layer: 'fc1',
       clusters: { all: x },
       target: targets,
+      batchSize: 4,
     });
-    all.mean.forEach((m, u) => expect(all.meanAbs[u]).toBeGreaterThanOrEqual(Math.abs(m) - 1e-12));
+    // Literal float64: d out[t] / d fc1_j = W2[j][t] where fc1_j > 0, else 0 (weights are [in][out]).
+    type Dense = { weight: { data: number[] }; bias: { data: number[] } };
+    const [fc1, , fc2] = tinyModels.mlp().nodes as unknown as Dense[];
+    const grads = (x.arraySync() as number[][]).map((row, n) =>
+      fc1.bias.data.map((bias, j) => {
+        const z = row.reduce((sum, v, i) => sum + v * fc1.weight.data[i * 4 + j], bias);
+        return z > 0 ? fc2.weight.data[j * 2 + targets[n]] : 0;
+      }),
+    );
+    const average = (f: (g: number) => number) =>
+      grads[0].map((_, j) => grads.reduce((sum, g) => sum + f(g[j]), 0) / grads.length);
+    const [mean, meanAbs] = [average((g) => g), average(Math.abs)];
+    expectTensorsClose(all.mean, mean, { atol: 1e-6 });
+    expectTensorsClose(all.meanAbs, meanAbs, { atol: 1e-6 });
+    // The inputs make at least one unit's gradient change sign across samples, so |mean| < mean|g|
+    // there: an implementation taking |·| of a batch sum or of the mean fails the line above.
+    expect(Math.max(...meanAbs.map((m, j) => m - Math.abs(mean[j])))).toBeGreaterThan(0.05);
   });
 
   it('reports progress per batch up to the total', async () => {

@@ -3,14 +3,14 @@ import {
   describeWithBackends,
   expectNoLeaks,
   expectTensorsClose,
+  literalPathSchedule,
   randomTensor,
   tinyModels,
 } from '@attrib/test-utils';
 import { InvalidArgumentError, ShapeMismatchError, loadModel, type Graph } from '@attrib/core';
 import { integratedGradients } from './integrated-gradients.js';
-import { approximation } from './approximation.js';
 
-/** Literal IG: one sample, one path point, one tf.grad at a time. */
+/** Literal IG: one sample, one path point (Captum's schedule, written out), one tf.grad at a time. */
 function slowIntegratedGradients(
   model: Graph,
   x: tf.Tensor,
@@ -19,7 +19,7 @@ function slowIntegratedGradients(
   method: 'gausslegendre' | 'riemannTrapezoid',
   nSteps: number,
 ): tf.Tensor {
-  const { alphas, stepSizes } = approximation(method, nSteps);
+  const { alphas, stepSizes } = literalPathSchedule(method, nSteps);
   const rows = targets.map((t, i) =>
     tf.tidy(() => {
       const xi = tf.slice(x, [i], [1]);

@@ -4,17 +4,29 @@ import {
   expectNoLeaks,
   expectTensorsClose,
   finiteDifferenceGradient,
+  literalPathSchedule,
   randomTensor,
   tinyModels,
 } from '@attrib/test-utils';
-import { InvalidArgumentError, UnknownNodeError, loadModel, selectTarget } from '@attrib/core';
+import { InvalidArgumentError, UnknownNodeError, loadModel, selectTarget, type Graph } from '@attrib/core';
 import { layerActivation } from './layer-activation.js';
 import { layerGradient, layerGradientXActivation } from './layer-gradient.js';
 import { internalInfluence } from './internal-influence.js';
 import { layerConductance } from './layer-conductance.js';
 import { layerIntegratedGradients } from './layer-integrated-gradients.js';
-import { approximation } from './approximation.js';
 import { saliency } from './saliency.js';
+
+/**
+ * The reference for the path methods: ∂f[t]/∂(a node's output) at `point`, by tf.grad through a hook
+ * that feeds the tensor back in (plain tfjs, none of this package's code).
+ */
+function gradientAtNode(model: Graph, point: tf.Tensor, node: string, targets: number[]): tf.Tensor {
+  const activation = model.forward(point).values.get(node)!;
+  return tf.grad((a: tf.Tensor) => {
+    const out = model.forward(point, { hooks: [{ node, after: () => a }] }).output;
+    return tf.sum(tf.mul(out, tf.oneHot(targets, out.shape[1]!)));
+  })(activation);
+}
 
 describeWithBackends('layer methods', ['cpu'], () => {
   const cnn = loadModel(tinyModels.cnn());
@@ -81,17 +93,11 @@ describeWithBackends('layer methods', ['cpu'], () => {
   });
 
   it('internalInfluence is Σ s_k · layerGradient at the input-space path points', async () => {
-    const { alphas, stepSizes } = approximation('gausslegendre', 6);
+    const { alphas, stepSizes } = literalPathSchedule('gausslegendre', 6);
     let expected = tf.zeros([3, 2, 2, 3]);
     for (let k = 0; k < alphas.length; k++) {
       const point = tf.add(b, tf.mul(alphas[k], tf.sub(x, b)));
-      expected = tf.add(
-        expected,
-        tf.mul(
-          stepSizes[k],
-          (await layerGradient(cnn, point, { layer: 'pool', target: targets })).attributions,
-        ),
-      );
+      expected = tf.add(expected, tf.mul(stepSizes[k], gradientAtNode(cnn, point, 'pool', targets)));
     }
     const { attributions } = await internalInfluence(cnn, x, {
       layer: 'pool',
@@ -103,17 +109,17 @@ describeWithBackends('layer methods', ['cpu'], () => {
   });
 
   it('layerConductance is Σ grad(α_k)·(act(α_{k+1}) − act(α_k)) over n+1 points, for any internalBatchSize', async () => {
-    const { alphas } = approximation('riemannTrapezoid', 6);
-    const at = async (alpha: number) => {
+    const { alphas } = literalPathSchedule('riemannTrapezoid', 6);
+    const at = (alpha: number) => {
       const point = tf.add(b, tf.mul(alpha, tf.sub(x, b)));
       return {
-        gradient: (await layerGradient(cnn, point, { layer: 'relu', target: targets })).attributions,
-        activation: (await layerActivation(cnn, point, { layer: 'relu' })).attributions,
+        gradient: gradientAtNode(cnn, point, 'relu', targets),
+        activation: cnn.forward(point).values.get('relu')!,
       };
     };
     let expected = tf.zeros([3, 4, 4, 3]);
     for (let k = 0; k + 1 < alphas.length; k++) {
-      const [here, next] = [await at(alphas[k]), await at(alphas[k + 1])];
+      const [here, next] = [at(alphas[k]), at(alphas[k + 1])];
       expected = tf.add(expected, tf.mul(here.gradient, tf.sub(next.activation, here.activation)));
     }
     for (const internalBatchSize of [undefined, 3, 7, 12]) {
@@ -155,7 +161,7 @@ describeWithBackends('layer methods', ['cpu'], () => {
   });
 
   it('layerIntegratedGradients integrates in layer space and is complete', async () => {
-    const { stepSizes, alphas } = approximation('gausslegendre', 8);
+    const { stepSizes, alphas } = literalPathSchedule('gausslegendre', 8);
     const ax = mlp.forward(xm).values.get('fc1')!;
     const ab = mlp.forward(tf.zerosLike(xm)).values.get('fc1')!;
     let total = tf.zerosLike(ax);

@@ -4,6 +4,7 @@ import {
   expectNoLeaks,
   expectTensorsClose,
   finiteDifferenceGradient,
+  literalPathSchedule,
   randomTensor,
   tinyModels,
 } from '@attrib/test-utils';
@@ -12,7 +13,6 @@ import { neuronGradient } from './neuron-gradient.js';
 import { neuronIntegratedGradients } from './neuron-integrated-gradients.js';
 import { neuronConductance } from './neuron-conductance.js';
 import { layerConductance } from './layer-conductance.js';
-import { approximation } from './approximation.js';
 
 describeWithBackends('neuron methods', ['cpu'], () => {
   const cnn = loadModel(tinyModels.cnn());
@@ -74,39 +74,46 @@ describeWithBackends('neuron methods', ['cpu'], () => {
     });
   });
 
-  it('neuronConductance is (x − b)·Σ s_k ∂neuron/∂x · ∂f[t]/∂neuron (literal), and sums to the layer conductance of the unit', async () => {
-    const { alphas, stepSizes } = approximation('riemannTrapezoid', 5);
-    let expected = tf.zerosLike(xm);
-    for (let k = 0; k < alphas.length; k++) {
-      const point = tf.mul(alphas[k], xm);
-      const dNeuron = (await neuronGradient(mlp, point, { layer: 'fc1', neuron: 2 })).attributions;
-      const dOut = tf.grad((a: tf.Tensor) =>
-        tf.sum(
-          tf.slice(mlp.forward(point, { hooks: [{ node: 'fc1', after: () => a }] }).output, [0, 1], [-1, 1]),
-        ),
-      )(mlp.forward(point).values.get('fc1')!);
-      expected = tf.add(expected, tf.mul(stepSizes[k], tf.mul(dNeuron, tf.slice(dOut, [0, 2], [-1, 1]))));
-    }
-    expected = tf.mul(xm, expected);
+  it('neuronConductance is (x − b)·Σ s_k ∂neuron/∂x · ∂f[t]/∂neuron (literal float64), and sums to the layer conductance of the unit', async () => {
+    // fc1 unit 1 is positive on some samples and negative on others, so relu's gate along the path
+    // differs between samples (a unit dead on every input would give 0 = 0 for any implementation).
+    const [j, t, n] = [1, 1, 5];
+    type Dense = { weight: { data: number[] }; bias: { data: number[] } };
+    const [fc1, , fc2] = tinyModels.mlp().nodes as unknown as Dense[];
+    const w1 = (i: number) => fc1.weight.data[i * 4 + j]; // weights are [in][out]
+    const { alphas, stepSizes } = literalPathSchedule('riemannTrapezoid', n);
+    const rows = xm.arraySync() as number[][];
+    // fc1 is affine, so ∂z_j/∂x_i = W1[i][j] on the whole path; ∂f[t]/∂z_j = W2[j][t] where z_j > 0.
+    const gates = rows.map((row) =>
+      alphas.reduce(
+        (sum, a, k) =>
+          sum + (row.reduce((z, v, i) => z + a * v * w1(i), fc1.bias.data[j]) > 0 ? stepSizes[k] : 0),
+        0,
+      ),
+    );
+    expect(new Set(gates).size).toBeGreaterThan(1);
+    const expected = rows.map((row, r) =>
+      row.map((v, i) => v * w1(i) * fc2.weight.data[j * 2 + t] * gates[r]),
+    );
     const { attributions } = await neuronConductance(mlp, xm, {
       layer: 'fc1',
-      neuron: 2,
-      target: 1,
-      nSteps: 5,
+      neuron: j,
+      target: t,
+      nSteps: n,
       internalBatchSize: 9,
     });
-    expectTensorsClose(attributions, expected, { atol: 1e-6 });
+    expectTensorsClose(attributions, expected.flat(), { atol: 1e-6 });
 
-    const fine = await neuronConductance(mlp, xm, { layer: 'fc1', neuron: 2, target: 1, nSteps: 400 });
+    const fine = await neuronConductance(mlp, xm, { layer: 'fc1', neuron: j, target: t, nSteps: 400 });
     const layer = await layerConductance(mlp, xm, {
       layer: 'fc1',
-      target: 1,
+      target: t,
       nSteps: 400,
       method: 'riemannTrapezoid',
     });
     expectTensorsClose(
       tf.sum(fine.attributions, 1),
-      tf.reshape(tf.slice(layer.attributions, [0, 2], [-1, 1]), [4]),
+      tf.reshape(tf.slice(layer.attributions, [0, j], [-1, 1]), [4]),
       { atol: 1e-2 },
     );
   });

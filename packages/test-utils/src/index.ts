@@ -4,7 +4,9 @@ export { describeWithBackends, useBackend, type BackendName } from './backends.j
 export { tinyModels, type TinyModelSpec } from './tiny-models.js';
 export { seededRandom, randomTensor } from './random.js';
 export { finiteDifferenceGradient } from './finite-difference.js';
+export { affineVjp } from './affine-vjp.js';
 export { fixturePath, type FixtureSet } from './fixtures.js';
+export { literalPathSchedule, type LiteralPathMethod } from './path-schedule.js';
 export {
   literalDense,
   literalConv,
