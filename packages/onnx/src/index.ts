@@ -1,1 +1,2 @@
-export {};
+export { importOnnx, modulePath, type ImportOnnxOptions } from './import-onnx.js';
+export { loadOnnx, type OnnxSource } from './load-onnx.js';
