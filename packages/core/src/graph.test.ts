@@ -144,13 +144,17 @@ describeWithBackends('Graph', ['cpu'], () => {
   });
 
   it('accepts plugin kinds', () => {
-    registerKind({
-      kind: 'square',
-      category: 'activation',
-      arity: 1,
-      paramNames: [],
-      forward: ([x]) => tf.square(x),
-    });
+    // Replaced explicitly: this suite runs once per backend, and registerKind refuses a silent replacement.
+    registerKind(
+      {
+        kind: 'square',
+        category: 'activation',
+        arity: 1,
+        paramNames: [],
+        forward: ([x]) => tf.square(x),
+      },
+      { replace: true },
+    );
     const graph = new GraphBuilder({ name: 'x' }).node('sq', 'square').build();
     expectTensorsClose(graph.run(tf.tensor1d([2, -3])), [4, 9]);
     expect(() => createModule('cube')).toThrow(/unknown op 'cube'/);
