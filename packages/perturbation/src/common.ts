@@ -1,26 +1,33 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, resolveBaseline, type ForwardHook, type ProgressCallback } from '@attrib/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { AttributionInputs, Disposable, ForwardHook, PerInput, ProgressCallback } from '@attrib/core';
 
 /** Options every perturbation method takes. */
 export interface PerturbationOptions {
-  /** Perturbed copies stacked into one forward pass (default 1); results do not depend on it. */
+  /**
+   * Perturbed copies of the batch stacked into one forward pass; by default as many as core's memory
+   * budget allows (1 for a forward function). Results do not depend on it.
+   */
   readonly perturbationsPerEval?: number;
+  /** Called after each pass with rows evaluated so far (one row = one sample through one forward). */
   readonly onProgress?: ProgressCallback;
   /** Forward hooks for every pass of this call (graph models only), e.g. a neuron knock-out. */
   readonly hooks?: readonly ForwardHook[];
+  /**
+   * Graph inputs that are not explained (a per-sample scale, an attention mask): a record by graph-input
+   * name, or a tensor / list filling the last graph inputs. They stay fixed in every perturbation.
+   */
+  readonly additionalInputs?: AttributionInputs | null;
 }
 
-export interface AttributionResult {
-  readonly attributions: tf.Tensor;
-}
+/** The option names of `PerturbationOptions`, for `checkOptions`. */
+export const PERTURBATION_OPTIONS = [
+  'perturbationsPerEval',
+  'onProgress',
+  'hooks',
+  'additionalInputs',
+] as const;
 
-/** A baseline as an owned tensor of the input's shape: number, [N, ...], [1, ...] or [...]; default 0. */
-export function baselineFor(
-  baselines: number | tf.Tensor | null | undefined,
-  inputs: tf.Tensor,
-  fn: string,
-  argument = 'baselines',
-): tf.Tensor {
-  if (baselines instanceof tf.Tensor) assertFinite(baselines, fn, argument);
-  return resolveBaseline(baselines, inputs, fn, argument);
-}
+/** Attributions in the structure of the inputs (a tensor, a list, a record); `dispose()` frees them. */
+export type AttributionResult<I extends AttributionInputs = tf.Tensor> = {
+  readonly attributions: PerInput<I>;
+} & Disposable;

@@ -76,7 +76,7 @@ export const conformanceAdapters: readonly ConformanceAdapter[] = [
   adapter('NeuronFeatureAblation', async (model, { inputs }, options) => {
     const result = await neuronFeatureAblation(model, inputs, {
       layer: options.layer as string,
-      neuronSelector: options.neuronSelector as number | number[],
+      neuron: options.neuronSelector as number | number[],
       attributeToNeuronInput: options.attributeToNeuronInput === true,
       featureMask: tensorOption(options, 'featureMask'),
       baselines: baselinesOption(options, 'baselines'),

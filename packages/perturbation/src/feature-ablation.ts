@@ -1,28 +1,32 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import type { AttributionInputs, MaskedModel } from '@attrib/core';
 import { type AttributionResult } from './common.js';
-import { withCoalitionGame, type CoalitionGame, type CoalitionOptions } from './coalitions.js';
-import { spreadGroupValues } from './group-mask.js';
-import type { Model } from './model.js';
+import {
+  COALITION_OPTIONS,
+  withCoalitionGame,
+  type CoalitionGame,
+  type CoalitionOptions,
+} from './coalitions.js';
 
 /**
- * `featureMask`: group ids 0..n−1 broadcastable to the input ([1, ...] shared, [N, ...] per sample);
- * default: every scalar alone. `baselines`: what an ablated feature becomes (a number, a tensor of
- * the input's shape or of one sample's; default 0).
+ * `featureMask`: group ids per explained input (shared `[1, ...]` or per sample `[N, ...]`, broadcast
+ * over axes of size 1); default: every scalar alone. `baselines`: what an ablated feature becomes (a
+ * number, a tensor of the input's shape or of one sample's, per input for several; default 0).
  */
 export type FeatureAblationOptions = CoalitionOptions;
 
 const FN = 'featureAblation';
 
 /**
- * attr[i ∈ g] = f(x)[t] − f(x with group g set to the baseline)[t] (Captum FeatureAblation). When the
- * forward returns one scalar for the whole batch, the result has batch size 1.
+ * attr[i ∈ g] = f(x)[t] − f(x with group g set to the baseline)[t] (Captum FeatureAblation), for every
+ * explained input (a group may span inputs). When the forward returns one scalar for the whole batch,
+ * the result has batch size 1.
  */
-export async function featureAblation(
-  model: Model,
-  inputs: tf.Tensor,
-  options: FeatureAblationOptions = {},
-): Promise<AttributionResult> {
-  return withCoalitionGame(model, inputs, options, FN, (game) => ablateEachGroup(game, inputs.shape));
+export async function featureAblation<I extends AttributionInputs>(
+  model: MaskedModel,
+  inputs: I,
+  options?: FeatureAblationOptions,
+): Promise<AttributionResult<I>> {
+  return withCoalitionGame(model, inputs, options, { fn: FN, known: COALITION_OPTIONS }, ablateEachGroup);
 }
 
 /** reference[n] − values[g, n], laid out [n × groups] for spreading. */
@@ -40,24 +44,14 @@ export function groupDifferences(
 }
 
 /**
- * Each group alone set to the baseline; the score differences spread back over the group's features.
- * Shared by featureAblation and neuronFeatureAblation, which differ only in what is scored.
+ * Each group alone set to the baseline: the score drops, [nOut × groups]. Shared by featureAblation and
+ * neuronFeatureAblation, which differ only in what is scored.
  */
-export async function ablateEachGroup(
-  game: CoalitionGame,
-  inputShape: readonly number[],
-): Promise<AttributionResult> {
+export async function ablateEachGroup(game: CoalitionGame): Promise<Float64Array> {
   const { groups, scorer } = game;
   const values = await game.values(groups, (g, flags) => {
     flags.fill(1);
     flags[g] = 0;
   });
-  return {
-    attributions: spreadGroupValues(
-      groupDifferences(scorer.reference, values, groups),
-      scorer.nOut,
-      game.mask,
-      inputShape,
-    ),
-  };
+  return groupDifferences(scorer.reference, values, groups);
 }

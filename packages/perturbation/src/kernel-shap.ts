@@ -1,9 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from '@attrib/core';
+import { invalidArgument, seededRandom, type AttributionInputs, type MaskedModel } from '@attrib/core';
 import { type AttributionResult } from './common.js';
-import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
-import type { Model } from './model.js';
-import { seededRandom } from '@attrib/core';
+import { COALITION_OPTIONS, withCoalitionGame, type CoalitionOptions } from './coalitions.js';
 import { checkSamples, fitSurrogate } from './surrogate.js';
 
 export interface KernelShapOptions extends CoalitionOptions {
@@ -21,24 +18,18 @@ const FN = 'kernelShap';
  * uniformly; an unweighted least-squares fit with intercept of f(·)[t] on the flags gives one
  * coefficient per group. With enough samples it approaches the Shapley values.
  */
-export async function kernelShap(
-  model: Model,
-  inputs: tf.Tensor,
-  options: KernelShapOptions = {},
-): Promise<AttributionResult> {
-  const samples = checkSamples(FN, options.nSamples ?? 25);
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
-  return withCoalitionGame(model, inputs, options, FN, async (game) => {
+export async function kernelShap<I extends AttributionInputs>(
+  model: MaskedModel,
+  inputs: I,
+  options?: KernelShapOptions,
+): Promise<AttributionResult<I>> {
+  const known = [...COALITION_OPTIONS, 'nSamples', 'seed'];
+  return withCoalitionGame(model, inputs, options, { fn: FN, known }, async (game, checked) => {
+    const samples = checkSamples(FN, checked.nSamples ?? 25);
+    const seed = checked.seed ?? 0;
+    if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
     const coalitions = kernelShapCoalitions(game.groups, samples, seededRandom(seed));
-    return {
-      attributions: await fitSurrogate(game, inputs, {
-        coalitions,
-        samples,
-        weight: () => 1,
-        fit: { penalty: 'none' },
-      }),
-    };
+    return fitSurrogate(game, { coalitions, samples, weight: () => 1, fit: { penalty: 'none' } });
   });
 }
 

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, shapeMismatch, type ForwardHook, type Graph } from '@attrib/core';
+import type { AttributionInputs } from '@attrib/core';
+import {
+  Graph,
+  ablationReplacement,
+  checkOptions,
+  invalidArgument,
+  shapeMismatch,
+  type ForwardHook,
+} from '@attrib/core';
 
 export interface KnockoutHookOptions {
   readonly node: string;
@@ -17,13 +25,15 @@ export interface KnockoutHookOptions {
  * against the node tensor [N, ...unit] ([1, ...unit] for all samples, [N, ...unit] for per-sample
  * masks). The hook does not own `keep` or `replacement`: the caller disposes them.
  */
-export function knockoutHook(options: KnockoutHookOptions): ForwardHook {
+export function knockoutHook(rawOptions: KnockoutHookOptions): ForwardHook {
+  const options = checkOptions('knockoutHook', rawOptions, ['node', 'at', 'keep', 'replacement', 'name']);
   const { node, keep } = options;
+  if (typeof node !== 'string') throw invalidArgument('knockoutHook', 'node', 'a node name', node);
   const at = options.at ?? 'output';
   if (at !== 'output' && at !== 'input')
     throw invalidArgument('knockoutHook', 'at', "'output' or 'input'", at);
-  if (!(keep instanceof tf.Tensor))
-    throw invalidArgument('knockoutHook', 'keep', 'a tensor of 0/1 values', keep);
+  if (!(keep instanceof tf.Tensor) || keep.isDisposed)
+    throw invalidArgument('knockoutHook', 'keep', 'a live tensor of 0/1 values', keep);
   const replacement = options.replacement ?? 0;
   const name = options.name ?? `knockout(${node}:${at})`;
   // A linear blend rather than tf.where keeps the hook differentiable and lets keep be fractional.
@@ -48,8 +58,8 @@ export interface NeuronKnockoutOptions {
   readonly units: readonly number[] | Int32Array;
   /** zero (default), the mean over `reference` inputs, or `value`. */
   readonly mode?: 'zero' | 'mean' | 'value';
-  /** Model inputs whose mean activation replaces the units (mode 'mean'). */
-  readonly reference?: tf.Tensor;
+  /** Model inputs whose mean activation replaces the units (mode 'mean'): a tensor, list or record. */
+  readonly reference?: AttributionInputs;
   /** Replacement for mode 'value': a number, or a tensor of the unit shape (or [1, ...unit]). */
   readonly value?: number | tf.Tensor;
 }
@@ -65,7 +75,9 @@ const FN = 'neuronKnockout';
  * Ablates `units` (flat NHWC indices into the non-batch axes) by zero, by the mean over a reference
  * set of inputs, or by given values. dispose() frees the precomputed tensors.
  */
-export function neuronKnockout(graph: Graph, options: NeuronKnockoutOptions): NeuronKnockout {
+export function neuronKnockout(graph: Graph, rawOptions: NeuronKnockoutOptions): NeuronKnockout {
+  if (!(graph instanceof Graph)) throw invalidArgument(FN, 'graph', 'a Graph', graph);
+  const options = checkOptions(FN, rawOptions, ['node', 'at', 'units', 'mode', 'reference', 'value']);
   const at = options.at ?? 'output';
   const mode = options.mode ?? 'zero';
   const node = graph.node(options.node, FN);
@@ -80,22 +92,12 @@ export function neuronKnockout(graph: Graph, options: NeuronKnockoutOptions): Ne
     if (!Number.isInteger(unit) || unit < 0)
       throw invalidArgument(FN, 'units', 'non-negative integer indices', units);
   }
-  if (mode === 'mean' && !(options.reference instanceof tf.Tensor)) {
-    throw invalidArgument(FN, 'reference', "a tensor of model inputs when mode is 'mean'", options.reference);
-  }
-  if (mode === 'value' && typeof options.value !== 'number' && !(options.value instanceof tf.Tensor)) {
-    throw invalidArgument(FN, 'value', "a number or a tensor when mode is 'value'", options.value);
-  }
-
-  // The mean is computed eagerly (it needs a forward pass); it also tells the unit shape.
-  let meanActivation: tf.Tensor | undefined;
-  if (mode === 'mean') {
-    meanActivation = tf.tidy(() => {
-      const result = graph.forward(options.reference!, { fn: FN });
-      const tensor = at === 'input' ? result.nodeInputs.get(node.name)![0] : result.values.get(node.name)!;
-      return tf.mean(tensor, 0, true);
-    });
-  }
+  // Core's ablation by zero / mean / value: the mean runs the reference inputs once, here; a value
+  // tensor is checked against the unit shape, known at the first run.
+  const spec = { node: node.name, at, mode, reference: options.reference, value: options.value };
+  const deferred = mode === 'value' && options.value instanceof tf.Tensor;
+  let eager: number | tf.Tensor | undefined = deferred ? undefined : ablationReplacement(graph, spec, FN);
+  if (eager instanceof tf.Tensor) eager = tf.keep(eager);
 
   // keep and replacement depend only on the unit shape, known at the first run unless the mean told it.
   const cache = new Map<string, { keep: tf.Tensor; replacement: tf.Tensor | number }>();
@@ -113,34 +115,14 @@ export function neuronKnockout(graph: Graph, options: NeuronKnockoutOptions): Ne
           unit,
         );
     }
+    const replacement = eager ?? tf.keep(ablationReplacement(graph, spec, FN, unitShape) as tf.Tensor);
     const keepData = new Float32Array(size).fill(1);
     for (const unit of units) keepData[unit] = 0;
-    const keep = tf.keep(tf.tensor(keepData, [1, ...unitShape]));
-    let replacement: tf.Tensor | number = 0;
-    if (mode === 'mean') replacement = meanActivation!;
-    else if (mode === 'value') {
-      const value = options.value!;
-      if (typeof value === 'number') replacement = value;
-      else {
-        const fits =
-          value.shape.join() === unitShape.join() || value.shape.join() === [1, ...unitShape].join();
-        if (!fits) {
-          tf.dispose(keep);
-          throw shapeMismatch(
-            FN,
-            'value',
-            `[${unitShape}] or [1, ${unitShape}] (the unit shape of '${node.name}')`,
-            value.shape,
-          );
-        }
-        replacement = tf.keep(tf.reshape(value, [1, ...unitShape]));
-      }
-    }
-    const entry = { keep, replacement };
+    const entry = { keep: tf.keep(tf.tensor(keepData, [1, ...unitShape])), replacement };
     cache.set(key, entry);
     return entry;
   };
-  if (meanActivation) build(meanActivation.shape.slice(1));
+  if (eager instanceof tf.Tensor) build(eager.shape.slice(1));
 
   const name = `neuronKnockout(${node.name}:${at})`;
   const blend = (value: tf.Tensor): tf.Tensor => {
@@ -157,11 +139,11 @@ export function neuronKnockout(graph: Graph, options: NeuronKnockoutOptions): Ne
     dispose() {
       for (const { keep, replacement } of cache.values()) {
         tf.dispose(keep);
-        if (replacement instanceof tf.Tensor && replacement !== meanActivation) tf.dispose(replacement);
+        if (replacement instanceof tf.Tensor && replacement !== eager) tf.dispose(replacement);
       }
       cache.clear();
-      if (meanActivation) tf.dispose(meanActivation);
-      meanActivation = undefined;
+      if (eager instanceof tf.Tensor) tf.dispose(eager);
+      eager = undefined;
     },
   };
 }

@@ -1,12 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { resolveBaseline, assertFinite, type Target } from '@attrib/core';
-import { type AttributionResult, type PerturbationOptions } from './common.js';
-import { evaluatePerturbations } from './evaluate.js';
+import {
+  checkFiniteTensor,
+  checkOptions,
+  coalitionKeepMasks,
+  createScorer,
+  evaluateMasked,
+  invalidArgument,
+  ownResult,
+  parseFeatureMask,
+  resolveBaseline,
+  resolveModelInputs,
+  spreadGroupValues,
+  type AttributionInputs,
+  type Disposable,
+  type FeatureMask,
+  type FeatureMaskInput,
+  type MaskedModel,
+  type Target,
+} from '@attrib/core';
+import { PERTURBATION_OPTIONS, type PerturbationOptions } from './common.js';
 import { groupDifferences } from './feature-ablation.js';
-import { coalitionMasks, parseGroupMask, spreadGroupValues } from './group-mask.js';
 import { knockoutHook } from './knockout.js';
 import { layerRef, layerValue } from './layer-tensor.js';
-import { createScorer, type Model } from './model.js';
 
 export interface LayerFeatureAblationOptions extends PerturbationOptions {
   readonly target?: Target;
@@ -14,78 +29,97 @@ export interface LayerFeatureAblationOptions extends PerturbationOptions {
   readonly layer: string;
   /** Ablate the tensor entering `layer` (as that node sees it) instead of its output. */
   readonly attributeToLayerInput?: boolean;
-  /** Group ids 0..n−1 broadcastable to the layer tensor; default: every unit alone. */
-  readonly layerMask?: tf.Tensor | null;
+  /** Group ids over the layer tensor (core's `parseFeatureMask`, as `featureMask`); default: every unit alone. */
+  readonly layerMask?: FeatureMaskInput;
   /** What ablated units become: a number, a layer-shaped tensor or one sample's; default 0. */
   readonly layerBaselines?: number | tf.Tensor | null;
 }
 
 const FN = 'layerFeatureAblation';
+const KNOWN = [
+  ...PERTURBATION_OPTIONS,
+  'target',
+  'layer',
+  'attributeToLayerInput',
+  'layerMask',
+  'layerBaselines',
+];
 
 /**
  * attr[u ∈ g] = f(x)[t] − f with the layer units of group g set to the baseline (Captum
  * LayerFeatureAblation); the result has the layer tensor's shape.
  */
 export async function layerFeatureAblation(
-  model: Model,
-  inputs: tf.Tensor,
-  options: LayerFeatureAblationOptions,
-): Promise<AttributionResult> {
-  const ref = layerRef(model, options?.layer, options?.attributeToLayerInput, FN, 'attributeToLayerInput');
-  const scorer = createScorer(model, inputs, { target: options.target, hooks: options.hooks, fn: FN });
-  // A clone: the layer tensor can be the caller's input itself (the first node's input).
-  const activation = tf.tidy(() =>
-    tf.clone(layerValue(ref, ref.graph.forward(inputs, { hooks: options.hooks, fn: FN }))),
-  );
-  let mask: ReturnType<typeof parseGroupMask> | undefined;
+  model: MaskedModel,
+  inputs: AttributionInputs,
+  rawOptions: LayerFeatureAblationOptions,
+): Promise<{ readonly attributions: tf.Tensor } & Disposable> {
+  const options = checkOptions(FN, rawOptions, KNOWN, { booleans: ['attributeToLayerInput'] });
+  const ref = layerRef(model, options.layer, options.attributeToLayerInput, FN, 'attributeToLayerInput');
+  const resolved = resolveModelInputs(model, inputs, { fn: FN, additionalInputs: options.additionalInputs });
+  let activation: tf.Tensor | undefined;
+  let mask: FeatureMask | undefined;
   let baseline: tf.Tensor | undefined;
   try {
-    mask = parseGroupMask(options.layerMask, activation.shape, FN, 'layerMask');
-    if (options.layerBaselines instanceof tf.Tensor)
-      assertFinite(options.layerBaselines, FN, 'layerBaselines');
+    const scorer = createScorer(model, resolved, { fn: FN, target: options.target, hooks: options.hooks });
+    // A clone: the layer tensor can be the caller's input itself (the first node's input).
+    activation = tf.tidy(() =>
+      tf.clone(
+        layerValue(
+          ref,
+          ref.graph.forward(resolved.assemble(resolved.explained), { hooks: options.hooks, fn: FN }),
+        ),
+      ),
+    );
+    const { shape } = activation;
+    mask = parseFeatureMask(options.layerMask, [shape], FN, 'layerMask');
+    if (options.layerBaselines instanceof tf.Tensor && options.layerBaselines.isDisposed)
+      throw invalidArgument(FN, 'layerBaselines', 'a live tensor', 'a disposed tensor', 'disposed-tensor');
     baseline = resolveBaseline(options.layerBaselines, activation, FN, 'layerBaselines');
+    checkFiniteTensor(baseline, FN, 'layerBaselines');
     const groupMask = mask;
     const replacement = baseline;
     const { groups } = groupMask;
-    const batch = inputs.shape[0];
-    const values = await evaluatePerturbations({
+    const batch = resolved.batch;
+    const values = await evaluateMasked(scorer, [], {
       total: groups,
       perturbationsPerEval: options.perturbationsPerEval,
-      nOut: scorer.nOut,
-      fn: FN,
       onProgress: options.onProgress,
-      evaluate(start, end) {
+      // The inputs stay whole: a hook ablates the layer tensor of copy c by coalition c's keep mask.
+      hooks(start, end) {
         const copies = end - start;
         const flags = new Float32Array(copies * groups).fill(1);
         for (let g = start; g < end; g++) flags[(g - start) * groups + g] = 0;
-        const present = coalitionMasks(flags, copies, groupMask);
-        const unitMask = groupMask.shape.slice(1);
+        const [present] = coalitionKeepMasks(groupMask, flags, copies);
+        const unitMask = groupMask.shapes[0].slice(1);
         const keep = tf.reshape(tf.broadcastTo(present, [copies, batch, ...unitMask]), [
           copies * batch,
           ...unitMask,
         ]);
-        const hook = knockoutHook({
-          node: ref.node,
-          at: ref.at,
-          keep,
-          replacement: tf.tile(replacement, [copies, ...replacement.shape.slice(1).map(() => 1)]),
-          name: FN,
-        });
-        const stacked = tf.tile(inputs, [copies, ...inputs.shape.slice(1).map(() => 1)]);
-        return scorer.score(stacked, copies, [hook]);
+        return [
+          knockoutHook({
+            node: ref.node,
+            at: ref.at,
+            keep,
+            replacement: tf.tile(replacement, [copies, ...replacement.shape.slice(1).map(() => 1)]),
+            name: FN,
+          }),
+        ];
       },
     });
-    return {
-      attributions: spreadGroupValues(
-        groupDifferences(scorer.reference, values, groups),
-        scorer.nOut,
-        groupMask,
-        activation.shape,
-      ),
-    };
+    const [attributions] = spreadGroupValues(
+      groupMask,
+      groupDifferences(scorer.reference, values, groups),
+      scorer.nOut,
+      [shape],
+      FN,
+      'layerMask',
+    );
+    return ownResult({ attributions });
   } finally {
-    activation.dispose();
+    activation?.dispose();
     mask?.dispose();
     baseline?.dispose();
+    resolved.dispose();
   }
 }

@@ -97,21 +97,21 @@ describeWithBackends('layer and neuron feature ablation', ['cpu'], () => {
     }
     const byTuple = await neuronFeatureAblation(cnn, x, {
       layer: 'bn',
-      neuronSelector: [1, 2, 1],
+      neuron: [1, 2, 1],
       featureMask: mask,
     });
     expectTensorsClose(byTuple.attributions, tf.tensor(expected, x.shape), { atol: 1e-5 });
     const byIndex = await neuronFeatureAblation(cnn, x, {
       layer: 'relu',
       attributeToNeuronInput: true,
-      neuronSelector: (1 * 4 + 2) * 3 + 1,
+      neuron: (1 * 4 + 2) * 3 + 1,
       featureMask: mask,
       perturbationsPerEval: 5,
     });
     expectTensorsClose(byIndex.attributions, byTuple.attributions, { atol: 1e-6 });
     const byFunction = await neuronFeatureAblation(cnn, x, {
       layer: 'bn',
-      neuronSelector: (a) => tf.reshape(tf.slice(a, [0, 1, 2, 1], [-1, 1, 1, 1]), [-1]),
+      neuron: (a) => tf.reshape(tf.slice(a, [0, 1, 2, 1], [-1, 1, 1, 1]), [-1]),
       featureMask: mask,
     });
     expectTensorsClose(byFunction.attributions, byTuple.attributions, { atol: 1e-6 });
@@ -122,7 +122,7 @@ describeWithBackends('layer and neuron feature ablation', ['cpu'], () => {
       layerFeatureAblation(cnn, x, { target, layer: 'conv', perturbationsPerEval: 16 }),
     );
     await expectNoLeaks(() =>
-      neuronFeatureAblation(cnn, x, { layer: 'fc', neuronSelector: 1, perturbationsPerEval: 8 }),
+      neuronFeatureAblation(cnn, x, { layer: 'fc', neuron: 1, perturbationsPerEval: 8 }),
     );
     const badMask = tf.zeros([1, 3, 3, 3]);
     await expectNoLeaks(async () => {
@@ -135,12 +135,10 @@ describeWithBackends('layer and neuron feature ablation', ['cpu'], () => {
     });
     expect(cnn.hooks).toHaveLength(0);
     await expect(layerFeatureAblation(cnn, x, { target, layer: 'nope' })).rejects.toThrow(UnknownNodeError);
-    await expect(neuronFeatureAblation(cnn, x, { layer: 'fc', neuronSelector: 3 })).rejects.toThrow(
+    await expect(neuronFeatureAblation(cnn, x, { layer: 'fc', neuron: 3 })).rejects.toThrow(
       InvalidArgumentError,
     );
-    await expect(neuronFeatureAblation(cnn, x, { layer: 'pool', neuronSelector: [0, 0] })).rejects.toThrow(
-      /neuron/,
-    );
+    await expect(neuronFeatureAblation(cnn, x, { layer: 'pool', neuron: [0, 0] })).rejects.toThrow(/neuron/);
     await expect(layerFeatureAblation((v) => v, x, { target, layer: 'pool' })).rejects.toThrow(
       /model.*Graph/,
     );

@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Graph, invalidArgument } from '@attrib/core';
-import type { Model, ObjectiveContext } from './model.js';
+import { Graph, invalidArgument, type ForwardResult, type MaskedModel } from '@attrib/core';
 
 /** Where a layer method looks: a node's output, or the tensor entering it (its first input). */
 export interface LayerRef {
@@ -10,7 +9,7 @@ export interface LayerRef {
 }
 
 export function layerRef(
-  model: Model,
+  model: MaskedModel,
   layer: unknown,
   atInput: unknown,
   fn: string,
@@ -20,15 +19,12 @@ export function layerRef(
     throw invalidArgument(fn, 'model', 'a Graph (layer methods need named nodes)', model);
   if (typeof layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', layer);
   if (atInput !== undefined && typeof atInput !== 'boolean')
-    throw invalidArgument(fn, inputFlag, 'a boolean', atInput);
+    throw invalidArgument(fn, inputFlag, 'true or false', atInput);
   const node = model.node(layer, fn);
   return { graph: model, node: node.name, at: atInput ? 'input' : 'output' };
 }
 
 /** The layer tensor in a forward pass's tensors. */
-export function layerValue(
-  ref: LayerRef,
-  context: Pick<ObjectiveContext, 'values' | 'nodeInputs'>,
-): tf.Tensor {
-  return ref.at === 'input' ? context.nodeInputs.get(ref.node)![0] : context.values.get(ref.node)!;
+export function layerValue(ref: LayerRef, result: Pick<ForwardResult, 'values' | 'nodeInputs'>): tf.Tensor {
+  return ref.at === 'input' ? result.nodeInputs.get(ref.node)![0] : result.values.get(ref.node)!;
 }

@@ -1,10 +1,18 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from '@attrib/core';
+import {
+  elementGroups,
+  invalidArgument,
+  seededRandom,
+  type AttributionInputs,
+  type MaskedModel,
+} from '@attrib/core';
 import { type AttributionResult } from './common.js';
-import { withCoalitionGame, type CoalitionGame, type CoalitionOptions } from './coalitions.js';
+import {
+  COALITION_OPTIONS,
+  withCoalitionGame,
+  type CoalitionGame,
+  type CoalitionOptions,
+} from './coalitions.js';
 import type { LinearFitOptions } from './linear-fit.js';
-import type { Model } from './model.js';
-import { seededRandom } from '@attrib/core';
 import { checkSamples, fitSurrogate } from './surrogate.js';
 
 export interface LimeOptions extends CoalitionOptions {
@@ -21,27 +29,29 @@ const FN = 'lime';
 
 /**
  * LIME with Captum's defaults: random coalitions, weighted by the similarity of the perturbed input
- * to the input (exponential kernel on the cosine distance in input space), and a linear surrogate of
- * f(·)[t] on the coalition flags whose coefficients are the attributions.
+ * to the input (exponential kernel on the cosine distance in input space, all explained inputs as
+ * one vector), and a linear surrogate of f(·)[t] on the coalition flags whose coefficients are the
+ * attributions.
  */
-export async function lime(
-  model: Model,
-  inputs: tf.Tensor,
-  options: LimeOptions = {},
-): Promise<AttributionResult> {
-  const samples = checkSamples(FN, options.nSamples ?? 50);
-  const width = options.kernelWidth ?? 1;
-  if (!(typeof width === 'number' && width > 0 && Number.isFinite(width)))
-    throw invalidArgument(FN, 'kernelWidth', 'a positive number', width);
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
-  const fit = options.interpretableModel ?? { penalty: 'l1', alpha: 0.01 };
-  return withCoalitionGame(model, inputs, options, FN, async (game) => {
+export async function lime<I extends AttributionInputs>(
+  model: MaskedModel,
+  inputs: I,
+  options?: LimeOptions,
+): Promise<AttributionResult<I>> {
+  const known = [...COALITION_OPTIONS, 'nSamples', 'kernelWidth', 'interpretableModel', 'seed'];
+  return withCoalitionGame(model, inputs, options, { fn: FN, known }, async (game, checked) => {
+    const samples = checkSamples(FN, checked.nSamples ?? 50);
+    const width = checked.kernelWidth ?? 1;
+    if (!(typeof width === 'number' && width > 0 && Number.isFinite(width)))
+      throw invalidArgument(FN, 'kernelWidth', 'a positive number', width);
+    const seed = checked.seed ?? 0;
+    if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
+    const fit = checked.interpretableModel ?? { penalty: 'l1', alpha: 0.01 };
     const random = seededRandom(seed);
     const coalitions = Float32Array.from({ length: samples * game.groups }, () => (random() < 0.5 ? 0 : 1));
-    const similarity = cosineSimilarities(game, inputs, coalitions, samples);
+    const similarity = cosineSimilarities(game, coalitions, samples);
     const weight = (r: number, n: number) => Math.exp(-((1 - similarity[n * samples + r]) ** 2) / width ** 2);
-    return { attributions: await fitSurrogate(game, inputs, { coalitions, samples, weight, fit }) };
+    return fitSurrogate(game, { coalitions, samples, weight, fit });
   });
 }
 
@@ -49,30 +59,32 @@ export async function lime(
  * cos(x_n, perturbed_{r,n}) for every coalition r and sample n, from per-group sums of x², x·b and
  * b² (the perturbed input takes x on present groups and b elsewhere), without building the inputs.
  */
-function cosineSimilarities(
-  game: CoalitionGame,
-  inputs: tf.Tensor,
-  coalitions: Float32Array,
-  samples: number,
-): Float64Array {
-  const { groups, mask } = game;
-  const batch = inputs.shape[0];
-  const [x, b, ids] = tf.tidy(() => [
-    inputs.dataSync(),
-    game.baseline.dataSync(),
-    tf.broadcastTo(tf.reshape(mask.ids, [...mask.shape]), inputs.shape).dataSync(),
-  ]);
-  const size = x.length / batch;
+function cosineSimilarities(game: CoalitionGame, coalitions: Float32Array, samples: number): Float64Array {
+  const { groups, mask, inputs } = game;
+  const { batch } = inputs;
+  const shapes = inputs.explained.map((x) => x.shape);
+  const groupOf = elementGroups(mask, shapes);
+  const xs = inputs.explained.map((x) => x.dataSync());
+  const bs = game.baselines.map((b) => b.dataSync());
   // A forward with one scalar per batch has one "sample": the whole batch as one vector.
   const rows = game.scorer.aggregate ? 1 : batch;
   const xx = new Float64Array(rows * groups);
   const xb = new Float64Array(rows * groups);
   const bb = new Float64Array(rows * groups);
-  for (let i = 0; i < x.length; i++) {
-    const slot = (rows === 1 ? 0 : Math.floor(i / size)) * groups + ids[i];
-    xx[slot] += x[i] * x[i];
-    xb[slot] += x[i] * b[i];
-    bb[slot] += b[i] * b[i];
+  for (let n = 0; n < batch; n++) {
+    const ids = groupOf(n);
+    let offset = 0;
+    xs.forEach((x, i) => {
+      const size = x.length / batch;
+      for (let j = 0; j < size; j++) {
+        const slot = (rows === 1 ? 0 : n) * groups + ids[offset + j];
+        const [xv, bv] = [x[n * size + j], bs[i][n * size + j]];
+        xx[slot] += xv * xv;
+        xb[slot] += xv * bv;
+        bb[slot] += bv * bv;
+      }
+      offset += size;
+    });
   }
   const result = new Float64Array(rows * samples);
   for (let n = 0; n < rows; n++) {

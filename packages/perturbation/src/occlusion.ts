@@ -1,69 +1,125 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Target } from '@attrib/core';
-import { baselineFor, type AttributionResult, type PerturbationOptions } from './common.js';
-import { evaluatePerturbations } from './evaluate.js';
-import { scorePresent } from './input-space.js';
-import { createScorer, type Model } from './model.js';
-import { windowGrid } from './windows.js';
+import {
+  checkOptions,
+  createScorer,
+  evaluateMasked,
+  invalidArgument,
+  ownResult,
+  resolveBaselines,
+  resolveModelInputs,
+  type AttributionInputs,
+  type Baselines,
+  type MaskedModel,
+  type PerInput,
+  type Target,
+} from '@attrib/core';
+import { PERTURBATION_OPTIONS, type AttributionResult, type PerturbationOptions } from './common.js';
+import { windowGrid, type WindowGrid } from './windows.js';
+
+/** One entry per non-batch axis, NHWC order; for several inputs a list (or record) of those per input. */
+export type PerAxis =
+  readonly number[] | readonly (readonly number[])[] | Readonly<Record<string, readonly number[]>>;
 
 export interface OcclusionOptions extends PerturbationOptions {
   readonly target?: Target;
-  /** Window size per non-batch axis, NHWC order (e.g. [kh, kw, C]). */
-  readonly slidingWindowShapes: readonly number[];
-  /** Step per non-batch axis (default 1 on every axis). */
-  readonly strides?: readonly number[];
-  /** What an occluded element becomes: a number, a tensor of the input's shape or of one sample's; default 0. */
-  readonly baselines?: number | tf.Tensor | null;
+  /** Window size per non-batch axis, NHWC order (e.g. [kh, kw, C]); per input for several inputs. */
+  readonly slidingWindowShapes: PerAxis;
+  /** Step per non-batch axis (default 1 on every axis); per input for several inputs. */
+  readonly strides?: PerAxis;
+  /** What an occluded element becomes, per input (core's `resolveBaselines`); default 0. */
+  readonly baselines?: Baselines | null;
 }
 
 const FN = 'occlusion';
+const KNOWN = [...PERTURBATION_OPTIONS, 'target', 'slidingWindowShapes', 'strides', 'baselines'];
+
+/** `value` as one per-axis list per input: a list for one input, a list or record of lists for several. */
+function perInput(value: unknown, names: readonly string[], argument: string): unknown[] {
+  if (names.length === 1) return [value];
+  if (Array.isArray(value) && value.length === names.length && value.every(Array.isArray)) return value;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const record = value as Record<string, unknown>;
+    const unknown = Object.keys(record).find((k) => !names.includes(k));
+    if (unknown === undefined) return names.map((n) => record[n]);
+  }
+  throw invalidArgument(
+    FN,
+    argument,
+    `one list per explained input (${names.length}: ${names.join(', ')}), as a list or a record by name`,
+    value,
+  );
+}
 
 /**
  * Captum's Occlusion: for every window, diff = f(x)[t] − f(x with the window set to the baseline)[t];
  * each element gets the mean diff of the windows covering it. Windows start at multiples of the
- * stride and are cropped at the far edge.
+ * stride and are cropped at the far edge. With several inputs, each input has its own windows and
+ * strides, and a window occludes only its input (Captum with tuples).
  */
-export async function occlusion(
-  model: Model,
-  inputs: tf.Tensor,
-  options: OcclusionOptions,
-): Promise<AttributionResult> {
-  const scorer = createScorer(model, inputs, { target: options?.target, hooks: options?.hooks, fn: FN });
-  const sample = inputs.shape.slice(1);
-  const grid = windowGrid(sample, options?.slidingWindowShapes, options?.strides ?? sample.map(() => 1), FN);
-  const baseline = baselineFor(options.baselines, inputs, FN);
-  const size = sample.reduce((a, b) => a * b, 1);
+export async function occlusion<I extends AttributionInputs>(
+  model: MaskedModel,
+  inputs: I,
+  rawOptions: OcclusionOptions,
+): Promise<AttributionResult<I>> {
+  const options = checkOptions(FN, rawOptions, KNOWN);
+  const resolved = resolveModelInputs(model, inputs, { fn: FN, additionalInputs: options.additionalInputs });
+  let baselines: tf.Tensor[] = [];
   try {
-    const values = await evaluatePerturbations({
-      total: grid.count,
+    const scorer = createScorer(model, resolved, { fn: FN, target: options.target, hooks: options.hooks });
+    const samples = resolved.explained.map((x) => x.shape.slice(1));
+    const windows = perInput(options.slidingWindowShapes, resolved.names, 'slidingWindowShapes');
+    const strides =
+      options.strides === undefined
+        ? samples.map((sample) => sample.map(() => 1))
+        : perInput(options.strides, resolved.names, 'strides');
+    const grids: WindowGrid[] = samples.map((sample, k) =>
+      windowGrid(sample, windows[k] as number[], strides[k] as number[], FN),
+    );
+    baselines = resolveBaselines(options.baselines, resolved, FN);
+    const sizes = samples.map((sample) => sample.reduce((a, b) => a * b, 1));
+    // Windows of input 0 first, then input 1's, …: perturbation p belongs to input owner(p).
+    const firsts = grids.map((_, k) => grids.slice(0, k).reduce((n, g) => n + g.count, 0));
+    const total = grids.reduce((n, g) => n + g.count, 0);
+    const owner = (p: number) => {
+      let k = firsts.length - 1;
+      while (p < firsts[k]) k--;
+      return k;
+    };
+    const values = await evaluateMasked(scorer, baselines, {
+      total,
       perturbationsPerEval: options.perturbationsPerEval,
-      nOut: scorer.nOut,
-      fn: FN,
       onProgress: options.onProgress,
-      evaluate(start, end) {
-        const present = new Float32Array((end - start) * size).fill(1);
-        for (let w = start; w < end; w++)
-          grid.forEachElement(w, (flat) => (present[(w - start) * size + flat] = 0));
-        const masks = tf.tensor(present, [end - start, 1, ...sample]);
-        return scorePresent(scorer, inputs, baseline, masks, end - start);
+      keep(start, end) {
+        const present = sizes.map((size) => new Float32Array((end - start) * size).fill(1));
+        for (let p = start; p < end; p++) {
+          const k = owner(p);
+          grids[k].forEachElement(p - firsts[k], (flat) => (present[k][(p - start) * sizes[k] + flat] = 0));
+        }
+        return present.map((data, k) => tf.tensor(data, [end - start, 1, ...samples[k]]));
       },
     });
     const { nOut, reference } = scorer;
-    const sums = new Float64Array(nOut * size);
-    const covered = new Float64Array(size);
-    for (let w = 0; w < grid.count; w++) {
-      grid.forEachElement(w, (flat) => {
-        covered[flat] += 1;
-        for (let n = 0; n < nOut; n++) sums[n * size + flat] += reference[n] - values[w * nOut + n];
-      });
-    }
-    const attributions = new Float32Array(nOut * size);
-    for (let n = 0; n < nOut; n++) {
-      for (let i = 0; i < size; i++)
-        attributions[n * size + i] = covered[i] > 0 ? sums[n * size + i] / covered[i] : 0;
-    }
-    return { attributions: tf.tensor(attributions, [nOut, ...sample]) };
+    const attributions = grids.map((grid, k) => {
+      const size = sizes[k];
+      const sums = new Float64Array(nOut * size);
+      const covered = new Float64Array(size);
+      for (let w = 0; w < grid.count; w++) {
+        const p = firsts[k] + w;
+        grid.forEachElement(w, (flat) => {
+          covered[flat] += 1;
+          for (let n = 0; n < nOut; n++) sums[n * size + flat] += reference[n] - values[p * nOut + n];
+        });
+      }
+      const result = new Float32Array(nOut * size);
+      for (let n = 0; n < nOut; n++) {
+        for (let i = 0; i < size; i++)
+          result[n * size + i] = covered[i] > 0 ? sums[n * size + i] / covered[i] : 0;
+      }
+      return tf.tensor(result, [nOut, ...samples[k]]);
+    });
+    return ownResult({ attributions: resolved.restore(attributions) as PerInput<I> });
   } finally {
-    baseline.dispose();
+    tf.dispose(baselines);
+    resolved.dispose();
   }
 }

@@ -1,10 +1,12 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from '@attrib/core';
+import {
+  invalidArgument,
+  randomPermutation,
+  seededRandom,
+  type AttributionInputs,
+  type MaskedModel,
+} from '@attrib/core';
 import { type AttributionResult } from './common.js';
-import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
-import { spreadGroupValues } from './group-mask.js';
-import type { Model } from './model.js';
-import { randomPermutation, seededRandom } from '@attrib/core';
+import { COALITION_OPTIONS, withCoalitionGame, type CoalitionOptions } from './coalitions.js';
 
 export interface ShapleyValueSamplingOptions extends CoalitionOptions {
   /** Random orders of the groups to average over (default 25, as Captum). */
@@ -19,17 +21,18 @@ const FN = 'shapleyValueSampling';
  * Shapley values estimated from `nSamples` random orders (Captum ShapleyValueSampling): groups are
  * added one by one from the baseline; each gets the mean of its marginal changes in f(·)[t].
  */
-export async function shapleyValueSampling(
-  model: Model,
-  inputs: tf.Tensor,
-  options: ShapleyValueSamplingOptions = {},
-): Promise<AttributionResult> {
-  const nSamples = options.nSamples ?? 25;
-  if (!Number.isInteger(nSamples) || nSamples < 1)
-    throw invalidArgument(FN, 'nSamples', 'a positive integer', nSamples);
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
-  return withCoalitionGame(model, inputs, options, FN, async (game) => {
+export async function shapleyValueSampling<I extends AttributionInputs>(
+  model: MaskedModel,
+  inputs: I,
+  options?: ShapleyValueSamplingOptions,
+): Promise<AttributionResult<I>> {
+  const known = [...COALITION_OPTIONS, 'nSamples', 'seed'];
+  return withCoalitionGame(model, inputs, options, { fn: FN, known }, async (game, checked) => {
+    const nSamples = checked.nSamples ?? 25;
+    if (!Number.isInteger(nSamples) || nSamples < 1)
+      throw invalidArgument(FN, 'nSamples', 'a positive integer', nSamples);
+    const seed = checked.seed ?? 0;
+    if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
     const { groups, scorer } = game;
     const random = seededRandom(seed);
     const orders = Array.from({ length: nSamples }, () => randomPermutation(groups, random));
@@ -51,6 +54,6 @@ export async function shapleyValueSampling(
             (values[current * nOut + n] - values[previous * nOut + n]) / nSamples;
       }
     });
-    return { attributions: spreadGroupValues(perGroup, nOut, game.mask, inputs.shape) };
+    return perGroup;
   });
 }

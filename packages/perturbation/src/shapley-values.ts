@@ -1,9 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from '@attrib/core';
+import { invalidArgument, type AttributionInputs, type MaskedModel } from '@attrib/core';
 import { type AttributionResult } from './common.js';
-import { withCoalitionGame, type CoalitionOptions } from './coalitions.js';
-import { spreadGroupValues } from './group-mask.js';
-import type { Model } from './model.js';
+import { COALITION_OPTIONS, withCoalitionGame, type CoalitionOptions } from './coalitions.js';
 
 export type ShapleyValuesOptions = CoalitionOptions;
 
@@ -19,12 +16,12 @@ const MAX_GROUPS = 24;
  * from the 2^n coalition values with the subset weights |S|!(n−|S|−1)!/n!, which equals the average
  * over the n! orders with far fewer forward passes.
  */
-export async function shapleyValues(
-  model: Model,
-  inputs: tf.Tensor,
-  options: ShapleyValuesOptions = {},
-): Promise<AttributionResult> {
-  return withCoalitionGame(model, inputs, options, FN, async (game) => {
+export async function shapleyValues<I extends AttributionInputs>(
+  model: MaskedModel,
+  inputs: I,
+  options?: ShapleyValuesOptions,
+): Promise<AttributionResult<I>> {
+  return withCoalitionGame(model, inputs, options, { fn: FN, known: COALITION_OPTIONS }, async (game) => {
     const { groups, scorer } = game;
     if (groups > MAX_GROUPS) {
       throw invalidArgument(
@@ -62,6 +59,6 @@ export async function shapleyValues(
           perGroup[n * groups + g] += w * (values[withG * nOut + n] - values[subset * nOut + n]);
       }
     }
-    return { attributions: spreadGroupValues(perGroup, nOut, game.mask, inputs.shape) };
+    return perGroup;
   });
 }

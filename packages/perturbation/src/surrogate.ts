@@ -1,7 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument } from '@attrib/core';
 import type { CoalitionGame } from './coalitions.js';
-import { spreadGroupValues } from './group-mask.js';
 import { fitLinear, type LinearFitOptions } from './linear-fit.js';
 
 export interface SurrogatePlan {
@@ -14,14 +12,10 @@ export interface SurrogatePlan {
 }
 
 /**
- * Fits, per sample, a linear model of f(·)[t] on the coalition flags (an interpretable surrogate)
- * and spreads its coefficients onto the groups' elements.
+ * Fits, per sample, a linear model of f(·)[t] on the coalition flags (an interpretable surrogate);
+ * its coefficients are the groups' values, [nOut × groups].
  */
-export async function fitSurrogate(
-  game: CoalitionGame,
-  inputs: tf.Tensor,
-  plan: SurrogatePlan,
-): Promise<tf.Tensor> {
+export async function fitSurrogate(game: CoalitionGame, plan: SurrogatePlan): Promise<Float64Array> {
   const { groups, scorer } = game;
   const { samples, coalitions } = plan;
   const values = await game.values(samples, (r, flags) =>
@@ -34,7 +28,7 @@ export async function fitSurrogate(
     const w = Float64Array.from({ length: samples }, (_, r) => plan.weight(r, n));
     perGroup.set(fitLinear(design, samples, groups, y, w, plan.fit).coefficients, n * groups);
   }
-  return spreadGroupValues(perGroup, scorer.nOut, game.mask, inputs.shape);
+  return perGroup;
 }
 
 export function checkSamples(fn: string, nSamples: unknown): number {
