@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { conv2dFilterGradientFromAttrs } from './kinds-spatial-gradients.js';
 
 const fastMarker = Symbol.for('attrib.fast-conv2d-gradient');
 
@@ -116,7 +117,12 @@ export function registerFastConvGradient(): void {
           (dataFormat ?? 'NHWC') === 'NHWC'
             ? conv2dInputGradient(dy as tf.Tensor4D, filter, x.shape, { strides, pad, dilations })
             : (original.gradFunc(dy, saved, attrs).x() as tf.Tensor),
-        filter: () => original.gradFunc(dy, saved, attrs).filter() as tf.Tensor,
+        // tfjs-backend-wasm has no Conv2DBackpropFilter kernel: there, the filter gradient is built from
+        // matmuls (kinds-spatial-gradients.ts), which also keeps it differentiable.
+        filter: () =>
+          tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) || (dataFormat ?? 'NHWC') !== 'NHWC'
+            ? (original.gradFunc(dy, saved, attrs).filter() as tf.Tensor)
+            : conv2dFilterGradientFromAttrs(x, dy as tf.Tensor4D, filter.shape, attrs),
       };
     },
   };
