@@ -5,6 +5,7 @@ import {
   groupSums,
   InvalidArgumentError,
   parseFeatureMask,
+  rowKeepMasks,
   ShapeMismatchError,
   spreadGroupValues,
 } from './index.js';
@@ -179,5 +180,28 @@ describeWithBackends('parseFeatureMask', ['cpu', 'wasm'], () => {
       ),
     ).toThrow(/featureMask\[1\]/);
     one.dispose();
+  });
+});
+
+describeWithBackends('rowKeepMasks', ['cpu'], () => {
+  it('keeps the flagged groups of each row, reading a per-sample mask at the row’s sample', async () => {
+    const ids = tf.tensor2d(
+      [
+        [0, 1, 1],
+        [1, 1, 0],
+      ],
+      [2, 3],
+      'int32',
+    );
+    await expectNoLeaks(() => {
+      const mask = parseFeatureMask(ids, [[2, 3]], 'f');
+      // Row 0: sample 1 keeping group 0; row 1: sample 0 keeping group 0; row 2: sample 1 keeping both.
+      const [keep] = rowKeepMasks(mask, Float32Array.from([1, 0, 1, 0, 1, 1]), Int32Array.from([1, 0, 1]));
+      expect(keep.shape).toEqual([3, 3]);
+      expect(Array.from(keep.dataSync())).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 1]);
+      keep.dispose();
+      mask.dispose();
+    });
+    ids.dispose();
   });
 });

@@ -6,9 +6,15 @@ import { invalidArgument, shapeMismatch } from './errors.js';
  * for a single input), `null`/`undefined` for "every scalar its own group". Each tensor is
  * broadcastable to its input `[N, ...unit]`: `[1, ...]` (or no batch axis) shares it by the batch,
  * `[N, ...]` gives every sample its own grouping, and size 1 on an axis shares the id along it
- * (`[1, H, W, 1]`: whole pixels). As in Captum, equal ids in different inputs are one feature.
+ * (`[1, H, W, 1]`: whole pixels). Several inputs take a list in input order or a record by input name.
+ * As in Captum, equal ids in different inputs are one feature.
  */
-export type FeatureMaskInput = tf.Tensor | null | undefined | readonly (tf.Tensor | null | undefined)[];
+export type FeatureMaskInput =
+  | tf.Tensor
+  | null
+  | undefined
+  | readonly (tf.Tensor | null | undefined)[]
+  | Readonly<Record<string, tf.Tensor | null | undefined>>;
 
 /**
  * Parsed groups. Ids are renumbered densely in ascending order of the given ids (gaps are allowed and
@@ -38,11 +44,26 @@ export function parseFeatureMask(
   inputShapes: readonly (readonly number[])[],
   fn: string,
   argument = 'featureMask',
+  inputNames: readonly string[] = [],
 ): FeatureMask {
+  const isRecord =
+    mask !== null && typeof mask === 'object' && Object.getPrototypeOf(mask) === Object.prototype;
+  if (isRecord) {
+    const unknown = Object.keys(mask).find((key) => !inputNames.includes(key));
+    if (unknown !== undefined)
+      throw invalidArgument(
+        fn,
+        argument,
+        `a record by explained input name (${inputNames.join(', ')})`,
+        `a key '${unknown}'`,
+      );
+  }
   const entries: readonly (tf.Tensor | null | undefined)[] = Array.isArray(mask)
     ? mask
-    : inputShapes.map((_, i) => (i === 0 ? (mask as tf.Tensor | null | undefined) : undefined));
-  if (!Array.isArray(mask) && inputShapes.length > 1 && mask !== undefined && mask !== null) {
+    : isRecord
+      ? inputNames.map((name) => (mask as Record<string, tf.Tensor | null | undefined>)[name])
+      : inputShapes.map((_, i) => (i === 0 ? (mask as tf.Tensor | null | undefined) : undefined));
+  if (!Array.isArray(mask) && !isRecord && inputShapes.length > 1 && mask !== undefined && mask !== null) {
     throw invalidArgument(
       fn,
       argument,
@@ -62,7 +83,12 @@ export function parseFeatureMask(
   const raw: (Float32Array | Int32Array | Uint8Array | null)[] = [];
   entries.forEach((entry, i) => {
     const shape = inputShapes[i];
-    const name = inputShapes.length > 1 ? `${argument}[${i}]` : argument;
+    const name =
+      inputShapes.length === 1
+        ? argument
+        : isRecord
+          ? `${argument}['${inputNames[i]}']`
+          : `${argument}[${i}]`;
     if (entry === undefined || entry === null) {
       shapes.push([1, ...shape.slice(1)]);
       raw.push(null);
@@ -70,7 +96,8 @@ export function parseFeatureMask(
     }
     if (!(entry instanceof tf.Tensor))
       throw invalidArgument(fn, name, 'an integer tensor of group ids', entry);
-    if (entry.isDisposed) throw invalidArgument(fn, name, 'a live tensor', 'a disposed tensor', 'disposed-tensor');
+    if (entry.isDisposed)
+      throw invalidArgument(fn, name, 'a live tensor', 'a disposed tensor', 'disposed-tensor');
     // A mask without the batch axis is shared by all samples.
     const withBatch = entry.rank === shape.length - 1 ? [1, ...entry.shape] : [...entry.shape];
     const broadcastable =
@@ -135,6 +162,26 @@ export function coalitionKeepMasks(mask: FeatureMask, flags: Float32Array, copie
     return mask.ids.map((ids, i) =>
       tf.reshape(tf.gather(table, tf.reshape(ids, [-1]), 1), [copies, ...mask.shapes[i]]),
     );
+  });
+}
+
+/**
+ * 0/1 keep masks for single rows, per input [rows, ...maskUnit]: row r is a variant of sample
+ * `samples[r]` (whose own ids a per-sample mask uses) keeping the groups flagged in `flags`
+ * (rows × groups). What deletion curves and faithfulness correlation evaluate.
+ */
+export function rowKeepMasks(mask: FeatureMask, flags: Float32Array, samples: Int32Array): tf.Tensor[] {
+  return tf.tidy(() => {
+    const rows = samples.length;
+    const table = tf.tensor2d(flags, [rows, mask.groups]);
+    return mask.ids.map((ids, i) => {
+      const unit = mask.shapes[i].slice(1);
+      const perRow =
+        mask.shapes[i][0] > 1
+          ? tf.gather(table, tf.gather(ids, tf.tensor1d(samples, 'int32')), 1, 1)
+          : tf.gather(table, tf.reshape(ids, [-1]), 1);
+      return tf.reshape(perRow, [rows, ...unit]);
+    });
   });
 }
 

@@ -103,6 +103,7 @@ export { seededRandom, randomPermutation, normalTensor, uniformTensor, type Seed
 export {
   parseFeatureMask,
   coalitionKeepMasks,
+  rowKeepMasks,
   spreadGroupValues,
   elementGroups,
   groupSums,
