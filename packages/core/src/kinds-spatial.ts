@@ -418,6 +418,11 @@ const conv2dTranspose: KindDefinition = {
     const weight = params.weight as tf.Tensor4D;
     const [kh, kw, perGroupOut, cin] = weight.shape;
     const groups = integer('conv2dTranspose', config, 'groups', 1);
+    if (x.shape[3] !== cin) {
+      throw new Error(
+        `conv2dTranspose expects ${cin} input channels (the weight's last axis), but got ${x.shape[3]}`,
+      );
+    }
     const strides = integers('conv2dTranspose', config, 'strides', 2, [1, 1]) as Pair;
     const dilations = integers('conv2dTranspose', config, 'dilations', 2, [1, 1]) as Pair;
     const [effH, effW] = effective([kh, kw], dilations);
