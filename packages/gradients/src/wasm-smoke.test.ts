@@ -1,77 +1,65 @@
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  describeWithBackends,
-  expectNoLeaks,
-  expectTensorsClose,
-  randomTensor,
-  tinyModels,
-  useBackend,
-} from '@attrib/test-utils';
 import { loadModel } from '@attrib/core';
-import { saliency } from './saliency.js';
-import { inputXGradient } from './input-x-gradient.js';
-import { integratedGradients } from './integrated-gradients.js';
-import { noiseTunnel } from './noise-tunnel.js';
-import { gradientShap } from './gradient-shap.js';
-import { layerConductance } from './layer-conductance.js';
-import { layerIntegratedGradients } from './layer-integrated-gradients.js';
-import { internalInfluence } from './internal-influence.js';
-import { layerGradientXActivation } from './layer-gradient.js';
-import { neuronConductance } from './neuron-conductance.js';
-import { neuronIntegratedGradients } from './neuron-integrated-gradients.js';
+import { describeWithBackends, expectBackendsAgree, randomTensor, tinyModels } from '@attrib/test-utils';
+import * as api from './index.js';
 
-type Call = (x: tf.Tensor, distribution: tf.Tensor) => Promise<{ attributions: tf.Tensor }>;
-
-/** Every method once, on a tiny CNN. */
-function calls(): Record<string, Call> {
-  const model = loadModel(tinyModels.cnn());
-  const target = [2, 1];
-  return {
-    saliency: (x) => saliency(model, x, { target }),
-    inputXGradient: (x) => inputXGradient(model, x, { target }),
-    integratedGradients: (x) => integratedGradients(model, x, { target, nSteps: 6, internalBatchSize: 5 }),
-    noiseTunnel: (x) => noiseTunnel(saliency, { nSamples: 3, stdevs: 0.2, seed: 4 })(model, x, { target }),
-    gradientShap: (x, distribution) => gradientShap(model, x, { baselines: distribution, target, seed: 2 }),
-    layerGradientXActivation: (x) => layerGradientXActivation(model, x, { layer: 'bn', target }),
-    layerConductance: (x) =>
-      layerConductance(model, x, { layer: 'bn', target, nSteps: 6, internalBatchSize: 4 }),
-    layerIntegratedGradients: (x) => layerIntegratedGradients(model, x, { layer: 'bn', target, nSteps: 6 }),
-    internalInfluence: (x) => internalInfluence(model, x, { layer: 'pool', target, nSteps: 6 }),
-    neuronIntegratedGradients: (x) =>
-      neuronIntegratedGradients(model, x, { layer: 'bn', neuron: [1, 2, 0], nSteps: 6 }),
-    neuronConductance: (x) =>
-      neuronConductance(model, x, { layer: 'bn', neuron: [1, 2, 0], target, nSteps: 6 }),
-  };
-}
-
-/** Runs `call` on tensors made on the active backend, and returns the attributions as host data. */
-async function runHere(call: Call, checkLeaks: boolean): Promise<{ data: Float32Array; shape: number[] }> {
+/**
+ * Every public method of the package once on wasm, against the same call on cpu: leak-free on both,
+ * finite, and within a float32 tolerance of cpu (summation order differs between the backends). The
+ * exactness tests run on cpu; this is what shows each method also works where applications run it.
+ */
+describeWithBackends('every method (smoke)', ['wasm'], () => {
+  const cnn = loadModel(tinyModels.cnn());
+  const mlp = loadModel(tinyModels.mlp());
   const x = randomTensor([2, 4, 4, 2], 81);
+  const b = randomTensor([2, 4, 4, 2], 83, -0.2, 0.2);
   const distribution = randomTensor([3, 4, 4, 2], 82, -0.3, 0.3);
-  try {
-    if (checkLeaks) await expectNoLeaks(() => call(x, distribution));
-    const { attributions } = await call(x, distribution);
-    const result = { data: Float32Array.from(attributions.dataSync()), shape: attributions.shape };
-    attributions.dispose();
-    return result;
-  } finally {
-    tf.dispose([x, distribution]);
-  }
-}
+  const xm = randomTensor([6, 3], 84, -2, 2);
+  const target = [2, 1];
+  // A bn unit that is the maximum of its pool window for both samples (others pass no gradient).
+  const neuron = [1, 3, 0];
 
-describeWithBackends('gradient and path methods (smoke)', ['wasm'], (backend) => {
-  for (const [name, call] of Object.entries(calls())) {
-    it(`${name} runs leak-free and agrees with cpu`, async () => {
-      await useBackend(backend);
-      const here = await runHere(call, true);
-      await useBackend('cpu');
-      try {
-        const reference = await runHere(call, false);
-        expect(here.shape).toEqual(reference.shape);
-        expectTensorsClose(here.data, reference.data, { atol: 1e-4, rtol: 1e-3 });
-      } finally {
-        await useBackend(backend);
-      }
-    });
+  const calls: Record<string, () => unknown> = {
+    saliency: () => api.saliency(cnn, x, { target }),
+    inputXGradient: () => api.inputXGradient(cnn, x, { target }),
+    integratedGradients: () =>
+      api.integratedGradients(cnn, x, { target, baselines: b, nSteps: 6, internalBatchSize: 5 }),
+    noiseTunnel: () =>
+      api.noiseTunnel(api.saliency, { nSamples: 3, stdevs: 0.2, seed: 4 })(cnn, x, { target }),
+    gradientShap: () => api.gradientShap(cnn, x, { baselines: distribution, target, seed: 2 }),
+    guidedBackprop: () => api.guidedBackprop(cnn, x, { target }),
+    neuronGuidedBackprop: () => api.neuronGuidedBackprop(cnn, x, { layer: 'bn', neuron }),
+    deconvolution: () => api.deconvolution(cnn, x, { target }),
+    neuronDeconvolution: () => api.neuronDeconvolution(cnn, x, { layer: 'bn', neuron }),
+    deepLift: () => api.deepLift(cnn, x, { target, baselines: b, returnConvergenceDelta: true }),
+    layerDeepLift: () => api.layerDeepLift(cnn, x, { layer: 'bn', target, baselines: b }),
+    neuronDeepLift: () => api.neuronDeepLift(cnn, x, { layer: 'bn', neuron, baselines: b }),
+    deepLiftShap: () => api.deepLiftShap(cnn, x, { target, baselines: distribution }),
+    layerGradCam: () => api.layerGradCam(cnn, x, { layer: 'conv', target }),
+    guidedGradCam: () => api.guidedGradCam(cnn, x, { layer: 'conv', target }),
+    layerActivation: () => api.layerActivation(cnn, x, { layer: 'bn' }),
+    layerGradient: () => api.layerGradient(cnn, x, { layer: 'bn', target }),
+    layerGradientXActivation: () => api.layerGradientXActivation(cnn, x, { layer: 'bn', target }),
+    layerConductance: () =>
+      api.layerConductance(cnn, x, { layer: 'bn', target, nSteps: 6, internalBatchSize: 4 }),
+    layerIntegratedGradients: () => api.layerIntegratedGradients(cnn, x, { layer: 'bn', target, nSteps: 6 }),
+    internalInfluence: () => api.internalInfluence(cnn, x, { layer: 'pool', target, nSteps: 6 }),
+    neuronGradient: () => api.neuronGradient(cnn, x, { layer: 'bn', neuron }),
+    neuronIntegratedGradients: () =>
+      api.neuronIntegratedGradients(cnn, x, { layer: 'bn', neuron, nSteps: 6 }),
+    neuronConductance: () => api.neuronConductance(cnn, x, { layer: 'bn', neuron, target, nSteps: 6 }),
+    clusterNeuronImportance: async () => {
+      const { a, b: second } = await api.clusterNeuronImportance(mlp, {
+        layer: 'fc1',
+        clusters: { a: xm, b: xm },
+        target: [0, 1, 0, 1, 1, 0],
+        batchSize: 4,
+      });
+      const merged = api.mergeClusterImportance(a, second);
+      return [merged.mean, merged.meanAbs, merged.meanGradXAct, merged.count];
+    },
+  };
+
+  for (const [name, call] of Object.entries(calls)) {
+    it(`${name} runs leak-free and agrees with cpu`, () => expectBackendsAgree(call));
   }
 });

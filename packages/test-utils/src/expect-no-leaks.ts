@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-function disposeResult(value: unknown): number {
+/** Disposes every tensor reachable from `value` (arrays, Maps, records); returns how many. */
+export function disposeResult(value: unknown): number {
   if (value instanceof tf.Tensor) {
     value.dispose();
     return 1;
