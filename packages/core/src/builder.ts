@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { GraphError } from './errors.js';
 import { Graph, type GraphInput, type GraphNode } from './graph.js';
-import { createModule, type Module } from './module.js';
+import { createModule, getKind, type Module } from './module.js';
 
 type Tensors = Readonly<Record<string, tf.Tensor | null>>;
 
@@ -37,10 +37,10 @@ export class GraphBuilder {
     return this.nodes.length > 0 ? this.nodes[this.nodes.length - 1].name : this.graphInputs[0].name;
   }
 
-  /** Adds a node of any registered kind. */
+  /** Adds a node of any registered kind; a kind without inputs (a constant) reads nothing by default. */
   node(name: string, kind: string, options: NodeOptions = {}): this {
     const module = createModule(kind, options.params ?? {}, options.config ?? {}, name);
-    return this.module(name, module, options.inputs);
+    return this.module(name, module, options.inputs ?? (getKind(kind)?.arity === 0 ? [] : undefined));
   }
 
   /** Adds a node that runs an existing module object (shared with other nodes or graphs). */

@@ -5,6 +5,7 @@ import {
   ShapeMismatchError,
   UnknownNodeError,
   AttribError,
+  InvalidArgumentError,
   invalidArgument,
 } from './errors.js';
 import { getKind, type Module } from './module.js';
@@ -21,7 +22,11 @@ export interface GraphInput {
   readonly name: string;
   /** Shape with the batch axis first; `null` for free axes (always the batch). */
   readonly shape?: readonly (number | null)[];
+  /** 'float32' (the default) or 'int32' (token ids, read by an embedding); checked on every run. */
+  readonly dtype?: GraphInputDtype;
 }
+
+export type GraphInputDtype = 'float32' | 'int32';
 
 export interface GraphSpec {
   readonly inputs: readonly GraphInput[];
@@ -61,6 +66,12 @@ export class Graph {
       if (known.has(input.name))
         throw new GraphError('duplicate-node', `graph input '${input.name}' is declared twice`);
       known.add(input.name);
+      if (input.dtype !== undefined && input.dtype !== 'float32' && input.dtype !== 'int32') {
+        throw new GraphError(
+          'bad-node',
+          `graph input '${input.name}' has dtype ${JSON.stringify(input.dtype)}; expected 'float32' or 'int32'`,
+        );
+      }
     }
     const allNames = new Set([...known, ...spec.nodes.map((n) => n.name)]);
     for (const node of spec.nodes) {
@@ -246,6 +257,13 @@ export class Graph {
       );
     }
     list.forEach((tensor, i) => {
+      const dtype = this.inputs[i].dtype ?? 'float32';
+      if (tensor.dtype !== dtype) {
+        throw new InvalidArgumentError(
+          'invalid-argument',
+          `Argument 'inputs' passed to '${fn}': input '${this.inputs[i].name}' must be a ${dtype} tensor${dtype === 'int32' ? ' (integer ids)' : ''}, but got a ${tensor.dtype} tensor.`,
+        );
+      }
       const declared = this.inputs[i].shape;
       if (!declared) return;
       const fits =

@@ -35,12 +35,13 @@ export {
   Graph,
   type GraphNode,
   type GraphInput,
+  type GraphInputDtype,
   type GraphSpec,
   type GraphInputs,
   type ForwardResult,
 } from './graph.js';
 export { GraphBuilder } from './builder.js';
-export { loadModel, tensorFromJson, type JsonModel, type JsonTensor } from './load-model.js';
+export { loadModel, tensorFromJson, type JsonInput, type JsonModel, type JsonTensor } from './load-model.js';
 export { type ForwardHook, type HookContext, type HookHandle } from './hooks.js';
 export { withHooks } from './with-hooks.js';
 export { selectTarget, targetIndices, targetOneHot, expandTarget, type Target } from './target.js';

@@ -3,6 +3,8 @@ import { conv2dInputGradient } from './fast-conv-gradient.js';
 import type { ChannelAffine, Config, KindBehaviour, KindDefinition } from './module.js';
 import { maxPoolFirstMaximum, padSpatial } from './pooling.js';
 import { expectShape, numbers, pickJson, requireParam } from './kind-config.js';
+import { activationKindDefinitions, softmaxAlong } from './kinds-activation.js';
+import { sliceForward, tensorKindDefinitions, validateSlice } from './kinds-tensor.js';
 
 type P = Readonly<Record<string, tf.Tensor | null>>;
 
@@ -182,7 +184,7 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
   activation(
     'softmax',
     { map: 'other', lrp: 'activation' },
-    (x, c) => tf.softmax(x, (c.axis as number | undefined) ?? -1),
+    (x, c) => softmaxAlong(x, (c.axis as number | undefined) ?? -1),
     ['axis'],
   ),
   activation('identity', { map: 'affine', lrp: 'activation' }, (x) => tf.clone(x)),
@@ -230,14 +232,12 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
     behaviour: { map: 'affine', lrp: 'gradient' },
     arity: 1,
     paramNames: [],
-    fromJson: pickJson('begin', 'size'),
-    validate(_p, c) {
-      if (!Array.isArray(c.begin) || !Array.isArray(c.size) || c.begin.length !== c.size.length) {
-        throw new Error(`'begin' and 'size' must be integer lists of equal length`);
-      }
-    },
-    forward: ([x], _p, c) => tf.slice(x, c.begin as number[], c.size as number[]),
+    fromJson: pickJson('begin', 'size', 'axes'),
+    validate: validateSlice,
+    forward: ([x], _p, c) => sliceForward(x, c),
   },
+  ...activationKindDefinitions,
+  ...tensorKindDefinitions,
 ];
 
 export const builtinKinds: readonly string[] = builtinKindDefinitions.map((d) => d.kind);

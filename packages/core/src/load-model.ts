@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphError } from './errors.js';
-import { Graph, type GraphNode } from './graph.js';
+import { Graph, type GraphInputDtype, type GraphNode } from './graph.js';
 import { createModule, getKind, registeredKinds } from './module.js';
 
 /** A tensor in JSON: row-major `data` of the given `shape`. */
@@ -9,11 +9,18 @@ export interface JsonTensor {
   data: number[];
 }
 
+/** A graph input: `dtype` 'int32' for token ids (default 'float32'). */
+export interface JsonInput {
+  name: string;
+  shape?: (number | null)[];
+  dtype?: GraphInputDtype;
+}
+
 export interface JsonModel {
   format?: string;
   id?: string;
   layout?: string;
-  input: { name: string; shape?: (number | null)[] } | Array<{ name: string; shape?: (number | null)[] }>;
+  input: JsonInput | JsonInput[];
   nodes: Array<Record<string, unknown> & { name: string; op: string; inputs: string[] }>;
   output: string;
 }
@@ -60,6 +67,7 @@ export function loadModel(json: JsonModel | string): Graph {
   const inputs = (Array.isArray(model.input) ? model.input : [model.input]).map((i) => ({
     name: i.name,
     shape: i.shape,
+    dtype: i.dtype,
   }));
   const created: tf.Tensor[] = [];
   try {

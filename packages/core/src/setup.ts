@@ -1,16 +1,20 @@
 import '@tensorflow/tfjs-core';
 import { registerTfjsExtras } from '../vendor/tfjs-extras.js';
 import { registerFastConvGradient } from './fast-conv-gradient.js';
+import { registerDepthwiseGradient } from './kinds-spatial-gradients.js';
+import { registerWasmSegmentSum } from './segment-sum-wasm.js';
 
 /**
  * Registers every tfjs gradient and the chained tensor methods (`x.mul`), which tfjs-core's own Node
  * entry leaves out (see scripts/bundle-tfjs-extras.mjs), then a faster conv input gradient
- * (fast-conv-gradient.ts). Idempotent. Importing @attrib/core calls it;
+ * (fast-conv-gradient.ts), a depthwise conv gradient wasm lacks (kinds-spatial-gradients.ts) and the wasm segment sum a gather's gradient needs (segment-sum-wasm.ts). Idempotent. Importing @attrib/core calls it;
  * the gradient functions call it again so that a bundler dropping the import cannot break them.
  */
 export function ensureTfjsExtras(): void {
   registerTfjsExtras();
   registerFastConvGradient();
+  registerDepthwiseGradient();
+  registerWasmSegmentSum();
 }
 
 ensureTfjsExtras();

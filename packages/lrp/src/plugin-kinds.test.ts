@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
-import { UnsupportedKindError, getKind, loadModel, registerKind, type KindDefinition } from '@attrib/core';
+import {
+  GraphBuilder,
+  UnsupportedKindError,
+  getKind,
+  loadModel,
+  registerKind,
+  type KindDefinition,
+} from '@attrib/core';
 import {
   describeWithBackends,
   expectNoLeaks,
@@ -22,6 +29,7 @@ import {
   guidedBackprop,
   lrp,
   mergeBatchNorm,
+  mixed,
   nameMap,
   pass,
   resnetCanonizers,
@@ -156,6 +164,23 @@ describeWithBackends('LRP of a plugin kind that declares no behaviour', ['cpu', 
       });
     });
   }
+
+  it('a built-in product (mul) declares no LRP family either: refused until the composite gives it a rule', async () => {
+    const product = new GraphBuilder({ name: 'x', shape: [null, 3] })
+      .node('a', 'linear', { inputs: ['x'], params: { weight: randomTensor([3, 4], 42) } })
+      .node('c', 'linear', { inputs: ['x'], params: { weight: randomTensor([3, 4], 43) } })
+      .node('ac', 'mul', { inputs: ['a', 'c'] })
+      .linear('out', { weight: randomTensor([4, 2], 44) })
+      .build();
+    const v = randomTensor([2, 3], 45);
+    await expectNoLeaks(() => {
+      expect(() => lrp(product, v, { target: 0 })).toThrow(
+        "lrp: node 'ac' has kind 'mul', which declares no LRP family, and the composite gave it no rule",
+      );
+      dispose(lrp(product, v, { target: 0, composite: mixed(nameMap({ ac: pass() }), epsilonPlus()) }));
+    });
+    v.dispose();
+  });
 
   it('runs when the composite gives the node a rule itself', async () => {
     await expectNoLeaks(() => dispose(lrp(graph, x, { target: 0, composite: nameMap({ relu: pass() }) })));
