@@ -10,11 +10,6 @@ export {
   expectSecondOrderMatchesFiniteDifferences,
   type GradientCheckOptions,
 } from './gradient-check.js';
-export {
-  expectGradientsMatchFiniteDifferences,
-  expectSecondOrderMatchesFiniteDifferences,
-  type GradientCheckOptions,
-} from './gradient-check.js';
 export { affineVjp } from './affine-vjp.js';
 export { fixturePath, type FixtureSet } from './fixtures.js';
 export { literalPathSchedule, type LiteralPathMethod } from './path-schedule.js';
