@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel, type ConformanceAdapter, type Graph } from '@attrib/core';
+import type { ConformanceAdapter, Graph } from '@attrib/core';
 import { compareValues } from './compare.js';
 import { expectedFields, isJsonTensor, listFixtures, readFixture, toleranceFor, type Fixture } from './fixtures.js';
+import { foldedNodeConflicts, foldedNodes, type FoldedNode } from './folded-nodes.js';
+import { modelLoaders, type ModelFormat } from './model-formats.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'skipped' | 'error';
 
@@ -20,8 +22,10 @@ export interface CaseReport {
 
 export interface ModelReport {
   id: string;
-  status: 'pass' | 'fail';
+  /** 'skipped': the fixtures hold no file of this model in the requested format. */
+  status: 'pass' | 'fail' | 'skipped';
   maxAbsError: number;
+  message?: string;
 }
 
 export interface ConformanceReport {
@@ -33,6 +37,8 @@ export interface RunOptions {
   fixtures: string;
   filter?: string;
   adapters: ReadonlyMap<string, ConformanceAdapter>;
+  /** Which file of each model to load (`models/<id>.json`, `.onnx`, `.layers/model.json`); default 'attrib'. */
+  modelFormat?: ModelFormat;
   onCase?: (report: CaseReport) => void;
 }
 
@@ -71,7 +77,8 @@ function checkModelOutput(model: Graph, fixture: Fixture): { ok: boolean; maxAbs
   }
 }
 
-async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapter): Promise<Omit<CaseReport, 'id' | 'library' | 'method' | 'model'>> {
+/** Runs one case; `notCompared` fields are left out (an imported file lacks their node) and listed in the message. */
+async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapter, notCompared: ReadonlySet<string>): Promise<Omit<CaseReport, 'id' | 'library' | 'method' | 'model'>> {
   const before = tf.memory().numTensors;
   const owned: tf.Tensor[] = [];
   let results: Record<string, tf.Tensor> = {};
@@ -83,7 +90,12 @@ async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapt
     let maxAbsError = 0;
     let maxRelError = 0;
     const problems: string[] = [];
+    const skippedFields: string[] = [];
     for (const [field, expected] of expectedFields(fixture.expected)) {
+      if (notCompared.has(field)) {
+        skippedFields.push(field);
+        continue;
+      }
       const actual = results[field];
       if (!actual) {
         problems.push(`no '${field}' returned`);
@@ -106,7 +118,8 @@ async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapt
     tf.dispose(owned);
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) problems.push(`${leaked} tensor(s) leaked`);
-    return { status: problems.length ? 'fail' : 'pass', maxAbsError, maxRelError, message: problems.join('; ') };
+    const note = skippedFields.length ? `not compared (folded in this model file): ${skippedFields.join(', ')}` : '';
+    return { status: problems.length ? 'fail' : 'pass', maxAbsError, maxRelError, message: [...problems, note].filter(Boolean).join('; ') };
   } catch (error) {
     tf.dispose(Object.values(results));
     tf.dispose(owned);
@@ -116,27 +129,51 @@ async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapt
 }
 
 /** Runs every case under `fixtures` (optionally only ids containing `filter`) and checks every model. */
-export async function runConformance({ fixtures, filter, adapters, onCase }: RunOptions): Promise<ConformanceReport> {
+export async function runConformance({ fixtures, filter, adapters, modelFormat = 'attrib', onCase }: RunOptions): Promise<ConformanceReport> {
   const entries = listFixtures(fixtures);
-  const models = new Map<string, Graph>();
-  const modelFor = (id: string) => {
-    if (!models.has(id)) models.set(id, loadModel(JSON.parse(readFileSync(join(fixtures, 'models', `${id}.json`), 'utf8'))));
+  const loader = modelLoaders[modelFormat];
+  type Loaded = { graph: Graph; folded: FoldedNode[] } | { skipped: string };
+  const models = new Map<string, Loaded>();
+  const modelFor = async (id: string): Promise<Loaded> => {
+    if (!models.has(id)) {
+      const file = loader.file(id);
+      const path = join(fixtures, 'models', file);
+      if (!existsSync(path)) models.set(id, { skipped: `no models/${file}: this model has no ${modelFormat} file` });
+      else {
+        const graph = await loader.load(path);
+        // An imported file may lack nodes its exporter folded away; the attrib model says which.
+        const reference = modelFormat === 'attrib' ? graph : await modelLoaders.attrib.load(join(fixtures, 'models', modelLoaders.attrib.file(id)));
+        models.set(id, { graph, folded: foldedNodes(reference, graph) });
+      }
+    }
     return models.get(id)!;
   };
   const modelChecks = new Map<string, ModelReport>();
   const cases: CaseReport[] = [];
   for (const entry of entries) {
     const fixture = readFixture(fixtures, entry);
-    const model = modelFor(entry.model);
+    const loaded = await modelFor(entry.model);
+    const base = { id: entry.id, library: entry.library, method: entry.method, model: entry.model };
+    const skip = (message: string): CaseReport => ({ ...base, status: 'skipped', maxAbsError: null, maxRelError: null, message });
+    if ('skipped' in loaded) {
+      modelChecks.set(entry.model, { id: entry.model, status: 'skipped', maxAbsError: 0, message: loaded.skipped });
+      if (filter && !entry.id.includes(filter)) continue;
+      cases.push(skip(loaded.skipped));
+      onCase?.(cases[cases.length - 1]);
+      continue;
+    }
+    const model = loaded.graph;
     const check = checkModelOutput(model, fixture);
     const sofar = modelChecks.get(entry.model) ?? { id: entry.model, status: 'pass' as const, maxAbsError: 0 };
     modelChecks.set(entry.model, { id: entry.model, status: sofar.status === 'fail' || !check.ok ? 'fail' : 'pass', maxAbsError: Math.max(sofar.maxAbsError, check.maxAbsError) });
     if (filter && !entry.id.includes(filter)) continue;
     const adapter = adapters.get(`${entry.library}/${entry.method}`);
-    const base = { id: entry.id, library: entry.library, method: entry.method, model: entry.model };
-    const report: CaseReport = adapter
-      ? { ...base, ...(await runCase(model, fixture, adapter)) }
-      : { ...base, status: 'skipped', maxAbsError: null, maxRelError: null, message: 'no method registered' };
+    const conflicts = foldedNodeConflicts(loaded.folded, fixture);
+    const report: CaseReport = !adapter
+      ? skip(`no method registered for ${entry.library}/${entry.method}`)
+      : conflicts.skip
+        ? skip(`${modelFormat}: ${conflicts.skip}`)
+        : { ...base, ...(await runCase(model, fixture, adapter, conflicts.notCompared)) };
     cases.push(report);
     onCase?.(report);
   }
