@@ -49,7 +49,10 @@ function markedSubclass<Code extends string>(markerName: string) {
   };
 }
 
-/** The model itself is malformed: unknown op, missing or cyclic input, weight shapes that disagree. */
+/**
+ * The model itself is malformed: unknown op, missing or cyclic input, weight shapes that disagree, a
+ * weights file that does not match its manifest or holds NaN/±∞ (`bad-weights`).
+ */
 export class GraphError extends markedSubclass<
   | 'unknown-op'
   | 'missing-input'
@@ -57,6 +60,7 @@ export class GraphError extends markedSubclass<
   | 'duplicate-node'
   | 'weight-shape'
   | 'bad-node'
+  | 'bad-weights'
   | 'unknown-output'
 >('attrib.error.graph') {}
 

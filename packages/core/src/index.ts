@@ -41,7 +41,20 @@ export {
   type ForwardResult,
 } from './graph.js';
 export { GraphBuilder } from './builder.js';
-export { loadModel, tensorFromJson, type JsonInput, type JsonModel, type JsonTensor } from './load-model.js';
+export {
+  loadModel,
+  serializeModel,
+  tensorFromJson,
+  type JsonInput,
+  type JsonModel,
+  type JsonTensor,
+  type JsonWeightRef,
+  type LoadModelOptions,
+  type SerializeModelOptions,
+  type SerializedModel,
+  type WeightEntry,
+  type WeightsManifest,
+} from './load-model.js';
 export { type ForwardHook, type HookContext, type HookHandle } from './hooks.js';
 export { withHooks } from './with-hooks.js';
 export { selectTarget, targetIndices, targetOneHot, expandTarget, type Target } from './target.js';
@@ -84,7 +97,12 @@ export {
   type SampleOrder,
 } from './inputs.js';
 export { checkOptions, suggestion, type OptionRules } from './options.js';
-export { resolveBaselines, type Baseline, type Baselines } from './baselines.js';
+export {
+  resolveBaselines,
+  resolveBaselineDistribution,
+  type Baseline,
+  type Baselines,
+} from './baselines.js';
 export { completenessGap, convergenceDelta } from './delta.js';
 export {
   DEFAULT_MEMORY_BUDGET,

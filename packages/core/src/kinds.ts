@@ -1,19 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dInputGradient } from './fast-conv-gradient.js';
-import type { ChannelAffine, Config, KindBehaviour, KindDefinition } from './module.js';
-import { maxPoolFirstMaximum, padSpatial } from './pooling.js';
-import { expectShape, numbers, pickJson, requireParam } from './kind-config.js';
+import type { Config, KindBehaviour, KindDefinition } from './module.js';
+import { expectShape, pickJson, requireParam } from './kind-config.js';
 import { activationKindDefinitions, softmaxAlong } from './kinds-activation.js';
 import { sliceForward, tensorKindDefinitions, validateSlice } from './kinds-tensor.js';
-
-type P = Readonly<Record<string, tf.Tensor | null>>;
-
-/** Weights whose last axis is the output channel: `(y − center)·scale + shift` folds into weight and bias. */
-function foldIntoLastAxis(params: P, _config: Config, affine: ChannelAffine) {
-  const { center, scale, shift } = affine;
-  const bias = params.bias ?? tf.zeros(scale.shape);
-  return { weight: tf.mul(params.weight!, scale), bias: tf.add(tf.mul(tf.sub(bias, center), scale), shift) };
-}
+import { foldIntoLastAxis, spatialKindDefinitions } from './kinds-spatial.js';
 
 const linear: KindDefinition = {
   kind: 'linear',
@@ -39,58 +29,6 @@ const linear: KindDefinition = {
     let y: tf.Tensor = tf.matMul(flat, weight);
     if (params.bias) y = tf.add(y, params.bias);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), weight.shape[1]]);
-  },
-};
-
-const conv2d: KindDefinition = {
-  kind: 'conv2d',
-  category: 'linear',
-  behaviour: {
-    map: 'affine',
-    lrp: 'convolution',
-    foldChannelAffine: foldIntoLastAxis,
-    // Core's input gradient picks the fastest route per backend (a forward conv with flipped filters on wasm).
-    inputVjp: (dy, params, config, inputShape) =>
-      conv2dInputGradient(dy as tf.Tensor4D, params.weight as tf.Tensor4D, inputShape, {
-        strides: numbers(config, 'strides', 2, [1, 1]),
-        pad: numbers(config, 'pad', 4, [0, 0, 0, 0]) as [number, number, number, number],
-        dilations: numbers(config, 'dilations', 2, [1, 1]),
-      }),
-  },
-  arity: 1,
-  paramNames: ['weight', 'bias'],
-  fromJson: pickJson('strides', 'pad', 'dilations'),
-  validate(params, config) {
-    const weight = requireParam(params, 'weight');
-    expectShape(weight, 'weight', 4, {});
-    expectShape(params.bias, 'bias', 1, { 0: weight.shape[3] as number });
-    numbers(config, 'strides', 2, [1, 1]);
-    numbers(config, 'pad', 4, [0, 0, 0, 0]);
-    numbers(config, 'dilations', 2, [1, 1]);
-  },
-  forward([x], params, config) {
-    const [top, bottom, left, right] = numbers(config, 'pad', 4, [0, 0, 0, 0]);
-    const strides = numbers(config, 'strides', 2, [1, 1]) as [number, number];
-    const dilations = numbers(config, 'dilations', 2, [1, 1]) as [number, number];
-    const pad =
-      top + bottom + left + right === 0
-        ? 'valid'
-        : ([
-            [0, 0],
-            [top, bottom],
-            [left, right],
-            [0, 0],
-          ] as [[number, number], [number, number], [number, number], [number, number]]);
-    let y: tf.Tensor = tf.conv2d(
-      x as tf.Tensor4D,
-      params.weight as tf.Tensor4D,
-      strides,
-      pad,
-      'NHWC',
-      dilations,
-    );
-    if (params.bias) y = tf.add(y, params.bias);
-    return y;
   },
 };
 
@@ -142,35 +80,9 @@ function activation(
   };
 }
 
-function pool(kind: 'maxpool2d' | 'avgpool2d'): KindDefinition {
-  return {
-    kind,
-    category: 'pool',
-    behaviour: kind === 'maxpool2d' ? { map: 'max', lrp: 'maxpool' } : { map: 'affine', lrp: 'average' },
-    arity: 1,
-    paramNames: [],
-    fromJson: pickJson('size', 'strides', 'pad'),
-    validate(_params, config) {
-      numbers(config, 'size', 2);
-      numbers(config, 'strides', 2, numbers(config, 'size', 2));
-      numbers(config, 'pad', 4, [0, 0, 0, 0]);
-    },
-    forward([x], _params, config) {
-      const size = numbers(config, 'size', 2) as [number, number];
-      const strides = numbers(config, 'strides', 2, size) as [number, number];
-      const pad = numbers(config, 'pad', 4, [0, 0, 0, 0]);
-      const padded = padSpatial(x as tf.Tensor4D, pad, kind === 'maxpool2d' ? -Infinity : 0);
-      if (kind === 'avgpool2d') return tf.avgPool(padded, size, strides, 'valid');
-      const tiles = size[0] === strides[0] && size[1] === strides[1] && pad.every((p) => p === 0);
-      return tiles ? maxPoolFirstMaximum(padded, size) : tf.maxPool(padded, size, strides, 'valid');
-    },
-  };
-}
-
 /** The kinds every graph can use; plugins add more with `registerKind`. */
 export const builtinKindDefinitions: readonly KindDefinition[] = [
   linear,
-  conv2d,
   batchnorm,
   activation('relu', { ...elementwise, relu: true }, (x) => tf.relu(x)),
   activation('sigmoid', elementwise, (x) => tf.sigmoid(x)),
@@ -188,16 +100,6 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
     ['axis'],
   ),
   activation('identity', { map: 'affine', lrp: 'activation' }, (x) => tf.clone(x)),
-  pool('maxpool2d'),
-  pool('avgpool2d'),
-  {
-    kind: 'globalAvgPool',
-    category: 'pool',
-    behaviour: { map: 'affine', lrp: 'average' },
-    arity: 1,
-    paramNames: [],
-    forward: ([x]) => tf.mean(x, [1, 2]),
-  },
   {
     kind: 'flatten',
     category: 'shape',
@@ -238,6 +140,7 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
   },
   ...activationKindDefinitions,
   ...tensorKindDefinitions,
+  ...spatialKindDefinitions,
 ];
 
 export const builtinKinds: readonly string[] = builtinKindDefinitions.map((d) => d.kind);
