@@ -15,47 +15,140 @@ export function padSpatial(x: tf.Tensor4D, pad: number[], value: number): tf.Ten
   );
 }
 
+type Pair = readonly [number, number];
+
+/** Output rows and columns of a 'valid' pooling of `x` (already padded). */
+function outputSize(x: tf.Tensor4D, [kh, kw]: Pair, [sh, sw]: Pair): [number, number] {
+  return [Math.floor((x.shape[1] - kh) / sh) + 1, Math.floor((x.shape[2] - kw) / sw) + 1];
+}
+
 /**
- * Max-pooling over windows that tile the input, with a backward that routes each window's gradient to
- * its first maximum in row-major order (torch's rule, and the conformance fixtures'). tfjs-backend-wasm's
- * own MaxPool backward breaks ties differently (at an all-zero input every window ties), and tfjs has no
- * gradient for MaxPoolGrad; this backward is built from ops that all have gradients, so second-order
- * gradients (of explanations with respect to parameters) pass through it.
+ * `fn(x)` with a zero gradient. Its ops run inside a custom-gradient kernel, where tfjs records
+ * nothing, so ops without a registered gradient (StridedSlice, ArgMax → OneHot) may be used to make a
+ * piecewise-constant choice without breaking a second-order `tf.grad` that passes through it.
  */
-export function maxPoolFirstMaximum(x: tf.Tensor4D, [kh, kw]: [number, number]): tf.Tensor4D {
+function constantOf(fn: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    return { value: fn(input), gradFunc: () => tf.zerosLike(input) };
+  })(x);
+}
+
+/**
+ * Each window's values, [n, oh, ow, c, kh·kw], in row-major order within the window (strided slices,
+ * one per offset in the window). Runs inside `constantOf` only: StridedSlice has no tfjs gradient.
+ */
+function windows(x: tf.Tensor4D, [kh, kw]: Pair, [sh, sw]: Pair): tf.Tensor {
+  const [n, , , c] = x.shape;
+  const [oh, ow] = outputSize(x, [kh, kw], [sh, sw]);
+  const slices: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      slices.push(
+        tf.stridedSlice(
+          x,
+          [0, i, j, 0],
+          [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, c],
+          [1, sh, sw, 1],
+        ),
+      );
+    }
+  }
+  return tf.stack(slices, -1);
+}
+
+/**
+ * The transpose of `windows`: adds each window's values back at the places they were read from, in
+ * an [n, H, W, c] tensor; `atOffset(k)` gives the values ([n, oh, ow, c]) for offset k of the window. Built from reshape, pad, slice and add, which all have
+ * gradients, so it is differentiable again (linear in the values).
+ */
+function scatterWindows(
+  atOffset: (k: number) => tf.Tensor,
+  [fullH, fullW]: Pair,
+  [kh, kw]: Pair,
+  [sh, sw]: Pair,
+): tf.Tensor4D {
+  const [n, oh, ow, c] = atOffset(0).shape;
+  const spanH = (oh - 1) * sh + 1;
+  const spanW = (ow - 1) * sw + 1;
+  let sum: tf.Tensor4D | undefined;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      // Spread the window grid by the strides: [n, oh, 1, ow, 1, c] padded to [n, oh, sh, ow, sw, c].
+      const spread = tf.slice(
+        tf.reshape(
+          tf.pad(tf.reshape(atOffset(i * kw + j), [n, oh, 1, ow, 1, c]), [
+            [0, 0],
+            [0, 0],
+            [0, sh - 1],
+            [0, 0],
+            [0, sw - 1],
+            [0, 0],
+          ]),
+          [n, oh * sh, ow * sw, c],
+        ),
+        [0, 0, 0, 0],
+        [n, spanH, spanW, c],
+      );
+      const placed = tf.pad(spread, [
+        [0, 0],
+        [i, fullH - i - spanH],
+        [j, fullW - j - spanW],
+        [0, 0],
+      ]) as tf.Tensor4D;
+      sum = sum ? (tf.add(sum, placed) as tf.Tensor4D) : placed;
+    }
+  }
+  return sum!;
+}
+
+/**
+ * Max-pooling ('valid' over `x`, which the caller pads with −∞) with a backward that routes each
+ * window's gradient to its first maximum in row-major order (torch's rule, and the conformance
+ * fixtures'); overlapping windows add up. tfjs-backend-wasm's own MaxPool backward breaks ties
+ * differently (at an all-zero input every window ties), and tfjs has no gradient for MaxPoolGrad; this
+ * backward is built from ops that have gradients, so second-order gradients (of explanations with
+ * respect to parameters) pass through it.
+ */
+export function maxPoolFirstMaximum(x: tf.Tensor4D, size: Pair, strides: Pair = size): tf.Tensor4D {
   const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    const value = tf.maxPool(input, [kh, kw], [kh, kw], 'valid');
     save([input]);
     return {
-      value,
+      value: tf.maxPool(input, [size[0], size[1]], [strides[0], strides[1]], 'valid'),
       gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
-        const [n, h, w, c] = dy.shape;
-        const [, fullH, fullW] = saved.shape;
-        const covered = tf.slice(saved, [0, 0, 0, 0], [n, h * kh, w * kw, c]);
-        // [n, h, w, c, kh·kw]: each window's values in row-major order; argMax picks the first maximum.
-        const windows = tf.reshape(
-          tf.transpose(tf.reshape(covered, [n, h, kh, w, kw, c]), [0, 1, 3, 5, 2, 4]),
-          [n, h, w, c, kh * kw],
+        const k = size[0] * size[1];
+        const first = constantOf(
+          (v) =>
+            k === 1
+              ? tf.onesLike(tf.expandDims(v, -1))
+              : tf.cast(tf.oneHot(tf.argMax(windows(v as tf.Tensor4D, size, strides), -1), k), 'float32'),
+          saved,
         );
-        const first =
-          kh * kw === 1
-            ? tf.onesLike(windows)
-            : tf.cast(tf.oneHot(tf.argMax(windows, -1), kh * kw), dy.dtype);
-        const routed = tf.mul(first, tf.expandDims(dy, -1));
-        const back = tf.reshape(tf.transpose(tf.reshape(routed, [n, h, w, c, kh, kw]), [0, 1, 4, 2, 5, 3]), [
-          n,
-          h * kh,
-          w * kw,
-          c,
-        ]);
-        // Rows and columns past the last full window get nothing.
-        return tf.pad(back, [
-          [0, 0],
-          [0, fullH - h * kh],
-          [0, fullW - w * kw],
-          [0, 0],
-        ]);
+        const routed = tf.unstack(tf.mul(first, tf.expandDims(dy, -1)), -1);
+        const [, fullH, fullW] = saved.shape as [number, number, number, number];
+        return scatterWindows((k) => routed[k], [fullH, fullW], size, strides);
+      },
+    };
+  });
+  return pool(x) as tf.Tensor4D;
+}
+
+/**
+ * Average pooling ('valid' over `x`, which the caller pads with zeros: each window divides by kh·kw,
+ * torch's count_include_pad). tfjs has no gradient for AvgPoolGrad, so this backward spreads each
+ * window's gradient over its cells with differentiable ops instead; a second-order `tf.grad` passes.
+ * For counts that exclude padding, multiply the result by kh·kw / count (a constant tensor).
+ */
+export function avgPoolDifferentiable(x: tf.Tensor4D, size: Pair, strides: Pair = size): tf.Tensor4D {
+  const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor4D;
+    const [fullH, fullW] = [input.shape[1], input.shape[2]];
+    return {
+      value: tf.avgPool(input, [size[0], size[1]], [strides[0], strides[1]], 'valid'),
+      gradFunc: (dy: tf.Tensor) => {
+        const share = tf.div(dy, size[0] * size[1]);
+        return scatterWindows(() => share, [fullH, fullW], size, strides);
       },
     };
   });

@@ -4,6 +4,7 @@ import type { Graph, GraphInputs, GraphNode } from './graph.js';
 import type { ForwardHook } from './hooks.js';
 import { ensureTfjsExtras } from './setup.js';
 import { disposeAbandonedTape } from './tape.js';
+import { orderTapeAfter, tapeLength } from './tape-order.js';
 import { targetOneHot, type Target } from './target.js';
 
 export interface RuleContext {
@@ -40,10 +41,15 @@ export function vjp(
   inputs: readonly tf.Tensor[],
   dy: tf.Tensor,
 ): tf.Tensor[] {
-  return tf.tidy(() => {
+  const start = tapeLength();
+  const result = tf.tidy(() => {
     const leaves = inputs.map((x) => tf.clone(x));
     return tf.grads((...xs: tf.Tensor[]) => f(xs))(leaves, dy);
   });
+  // tfjs records the clones it saves of kernel outputs (tanh, sigmoid, …) before the kernels
+  // themselves; without reordering, a second-order gradient drops the path through them.
+  orderTapeAfter(start);
+  return result;
 }
 
 /** The ordinary backward of a node (its module's local gradient). */
