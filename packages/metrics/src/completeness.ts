@@ -1,19 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, resolveBaseline, type Graph, type Target } from '@attrib/core';
-import { expectShape, numberInRange, requireTensor } from './checks.js';
-import { expandedTarget, targetValues } from './target-values.js';
+import {
+  checkOptions,
+  completenessGap,
+  ownResult,
+  type AttributionInputs,
+  type Disposable,
+  type Graph,
+} from '@attrib/core';
+import { numberInRange } from './checks.js';
+import { inputMetric, type InputMetricOptions } from './metric-inputs.js';
 
-export interface CompletenessOptions {
-  readonly attributions: tf.Tensor;
-  readonly target?: Target;
-  /** The reference input the attributions are relative to (0 by default). */
-  readonly baselines?: number | tf.Tensor;
+export interface CompletenessOptions extends Omit<InputMetricOptions, 'featureMask'> {
+  /** Attributions in the structure of the inputs (summed over every explained input). */
+  readonly attributions: AttributionInputs;
   /** `|delta| ≤ atol + rtol·|f(x) − f(baseline)|` counts as complete. */
   readonly atol?: number;
   readonly rtol?: number;
 }
 
-export interface CompletenessResult {
+export interface CompletenessResult extends Disposable {
   /** Σ attributions − (f(x)[t] − f(baseline)[t]) per sample. */
   readonly delta: tf.Tensor1D;
   /** Per sample: whether |delta| is within tolerance. */
@@ -22,37 +27,36 @@ export interface CompletenessResult {
   readonly holds: boolean;
 }
 
+const FN = 'completeness';
+const KNOWN = ['attributions', 'target', 'baselines', 'atol', 'rtol', 'additionalInputs'];
+
 /**
  * Completeness (summation to delta): attributions of a path method should add up to the change of the
- * target output between the baseline and the input.
+ * target output between the baseline and the input (core's `completenessGap`).
  */
 export function completeness(
   model: Graph,
-  inputs: tf.Tensor,
-  options: CompletenessOptions,
+  inputs: AttributionInputs,
+  rawOptions: CompletenessOptions,
 ): CompletenessResult {
-  const fn = 'completeness';
-  const attributions = requireTensor(fn, 'attributions', options.attributions);
-  expectShape(fn, 'attributions', attributions, inputs.shape);
-  assertFinite(inputs, fn, 'inputs');
-  const atol = numberInRange(fn, 'atol', options.atol ?? 1e-4, 0, Infinity);
-  const rtol = numberInRange(fn, 'rtol', options.rtol ?? 1e-3, 0, Infinity);
-  const baseline = resolveBaseline(options.baselines, inputs, fn);
+  const options = checkOptions(FN, rawOptions, KNOWN);
+  const atol = numberInRange(FN, 'atol', options.atol ?? 1e-4, 0, Infinity);
+  const rtol = numberInRange(FN, 'rtol', options.rtol ?? 1e-3, 0, Infinity);
+  const metric = inputMetric(model, inputs, options, FN);
   try {
-    const rowTargets = expandedTarget(options.target, model.outputShape(inputs, fn), 1, fn);
-    const atInput = targetValues(model, inputs, rowTargets, options.target, fn);
-    const atBaseline = targetValues(model, baseline, rowTargets, options.target, fn);
-    const sums = tf.tidy(() => tf.sum(tf.reshape(attributions, [inputs.shape[0], -1]), 1));
-    const sumData = sums.dataSync();
-    sums.dispose();
-    const delta = new Float32Array(inputs.shape[0]);
-    const complete = Array.from(delta, (_, i) => {
-      const change = atInput[i] - atBaseline[i];
-      delta[i] = sumData[i] - change;
-      return Math.abs(delta[i]) <= atol + rtol * Math.abs(change);
+    const { batch } = metric.inputs;
+    const identity = Int32Array.from({ length: batch }, (_, i) => i);
+    const [delta, change] = tf.tidy(() => {
+      const fx = tf.tensor1d(Float32Array.from(metric.scorer.reference));
+      const fb = metric.scorer.score(metric.baselines, identity);
+      return [completenessGap(metric.attributions, fx, fb), tf.sub(fx, fb)];
     });
-    return { delta: tf.tensor1d(delta), complete, holds: complete.every(Boolean) };
+    const gaps = delta.dataSync();
+    const changes = change.dataSync();
+    change.dispose();
+    const complete = Array.from(gaps, (gap, i) => Math.abs(gap) <= atol + rtol * Math.abs(changes[i]));
+    return ownResult({ delta: delta as tf.Tensor1D, complete, holds: complete.every(Boolean) });
   } finally {
-    baseline.dispose();
+    metric.dispose();
   }
 }

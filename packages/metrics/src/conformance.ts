@@ -15,13 +15,14 @@ const infidelityAdapter: ConformanceAdapter = {
       nPerturbSamples: number;
       normalize?: boolean | null;
     };
-    return infidelity(model, testCase.inputs, {
+    const result = await infidelity(model, testCase.inputs, {
       target: options.target,
       attributions: options.attributions,
       perturbations: options.perturbations,
       nPerturbSamples: options.nPerturbSamples,
       normalize: options.normalize ?? false,
     });
+    return { infidelity: result.infidelity };
   },
 };
 

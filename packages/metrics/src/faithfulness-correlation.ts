@@ -1,30 +1,44 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertFinite,
-  resolveBaseline,
-  targetIndices,
+  checkOptions,
+  evaluateMasked,
+  groupSums,
+  ownResult,
+  rowKeepMasks,
+  seededRandom,
+  type AttributionInputs,
+  type Disposable,
   type Graph,
   type ProgressCallback,
-  type Target,
 } from '@attrib/core';
-import { expectShape, positiveInteger, requireTensor } from './checks.js';
-import { featureGroups, groupRelevance } from './feature-groups.js';
-import { evaluateMasked } from './masked-evaluation.js';
+import { positiveInteger } from './checks.js';
+import { inputMetric, type InputMetricOptions } from './metric-inputs.js';
 import { pearson } from './statistics.js';
-import { seededRandom } from '@attrib/core';
 
-export interface FaithfulnessCorrelationOptions {
-  readonly attributions: tf.Tensor;
-  readonly target?: Target;
-  readonly featureMask?: tf.Tensor;
-  /** Features replaced per run. */
+export interface FaithfulnessCorrelationOptions extends InputMetricOptions {
+  /** Attributions in the structure of the inputs. */
+  readonly attributions: AttributionInputs;
+  /** Features (groups of `featureMask`) replaced per run. */
   readonly subsetSize: number;
   readonly nRuns?: number;
-  readonly baselines?: number | tf.Tensor;
   readonly seed?: number;
   readonly perturbationsPerEval?: number;
   readonly onProgress?: ProgressCallback;
 }
+
+const FN = 'faithfulnessCorrelation';
+const KNOWN = [
+  'attributions',
+  'target',
+  'featureMask',
+  'subsetSize',
+  'nRuns',
+  'baselines',
+  'seed',
+  'perturbationsPerEval',
+  'onProgress',
+  'additionalInputs',
+];
 
 /**
  * Faithfulness correlation (Bhatt et al. 2020): over random subsets of features set to the baseline,
@@ -32,73 +46,62 @@ export interface FaithfulnessCorrelationOptions {
  */
 export async function faithfulnessCorrelation(
   model: Graph,
-  inputs: tf.Tensor,
-  options: FaithfulnessCorrelationOptions,
-): Promise<{ correlation: tf.Tensor1D }> {
-  const fn = 'faithfulnessCorrelation';
-  const attributions = requireTensor(fn, 'attributions', options.attributions);
-  expectShape(fn, 'attributions', attributions, inputs.shape);
-  assertFinite(inputs, fn, 'inputs');
-  const groups = featureGroups(inputs, options.featureMask, fn);
-  const subsetSize = Math.min(positiveInteger(fn, 'subsetSize', options.subsetSize), groups.count);
-  const runs = positiveInteger(fn, 'nRuns', options.nRuns, 100);
-  const batch = inputs.shape[0];
-  const random = seededRandom(options.seed ?? 0);
-  // One random subset per (sample, run), drawn up front so results do not depend on chunking.
-  const subsets = Array.from({ length: batch * runs }, () => {
-    const chosen = new Uint8Array(groups.count);
-    const pool = Array.from({ length: groups.count }, (_, g) => g);
-    for (let k = 0; k < subsetSize; k++) {
-      const pick = k + Math.floor(random() * (groups.count - k));
-      [pool[k], pool[pick]] = [pool[pick], pool[k]];
-      chosen[pool[k]] = 1;
-    }
-    return chosen;
-  });
-  const relevance = groupRelevance(attributions, groups);
-  const sampleTargets = targetIndices(options.target, model.outputShape(inputs, fn), fn);
-  const baselines = resolveBaseline(options.baselines, inputs, fn);
-  let values: Float32Array;
+  inputs: AttributionInputs,
+  rawOptions: FaithfulnessCorrelationOptions,
+): Promise<{ correlation: tf.Tensor1D } & Disposable> {
+  const options = checkOptions(FN, rawOptions, KNOWN);
+  const metric = inputMetric(model, inputs, options, FN, { mask: true });
   try {
+    const mask = metric.mask!;
+    const { groups } = mask;
+    const subsetSize = Math.min(positiveInteger(FN, 'subsetSize', options.subsetSize), groups);
+    const runs = positiveInteger(FN, 'nRuns', options.nRuns, 100);
+    const { batch } = metric.inputs;
+    const random = seededRandom(options.seed ?? 0);
+    // One random subset per (sample, run), drawn up front so results do not depend on chunking.
+    const subsets = Array.from({ length: batch * runs }, () => {
+      const chosen = new Uint8Array(groups);
+      const pool = Array.from({ length: groups }, (_, g) => g);
+      for (let k = 0; k < subsetSize; k++) {
+        const pick = k + Math.floor(random() * (groups - k));
+        [pool[k], pool[pick]] = [pool[pick], pool[k]];
+        chosen[pool[k]] = 1;
+      }
+      return chosen;
+    });
+    const relevance = groupSums(mask, metric.attributions, metric.shapes);
+    const sampleOf = (row: number) => Math.floor(row / (runs + 1));
     // Row 0 of each sample is the unperturbed input, rows 1..runs the subsets.
-    values = await evaluateMasked(
-      model,
-      inputs,
-      baselines,
-      {
-        rows: batch * (runs + 1),
-        sampleOf: (row) => Math.floor(row / (runs + 1)),
-        fillKeep(row, keep) {
+    const values = await evaluateMasked(metric.scorer, metric.baselines, {
+      total: batch * (runs + 1),
+      sampleOf,
+      perturbationsPerEval: options.perturbationsPerEval,
+      onProgress: options.onProgress,
+      stage: 'subsets',
+      keep(start, end) {
+        const flags = new Float32Array((end - start) * groups).fill(1);
+        const samples = Int32Array.from({ length: end - start }, (_, r) => sampleOf(start + r));
+        for (let row = start; row < end; row++) {
           const run = row % (runs + 1);
-          if (run === 0) {
-            keep.fill(1);
-            return;
-          }
-          const chosen = subsets[Math.floor(row / (runs + 1)) * runs + run - 1];
-          for (let j = 0; j < keep.length; j++) keep[j] = chosen[groups.groupOf[j]] ? 0 : 1;
-        },
+          if (run === 0) continue;
+          const chosen = subsets[sampleOf(row) * runs + run - 1];
+          for (let g = 0; g < groups; g++) if (chosen[g]) flags[(row - start) * groups + g] = 0;
+        }
+        return rowKeepMasks(mask, flags, samples);
       },
-      {
-        target: options.target,
-        sampleTargets,
-        perturbationsPerEval: options.perturbationsPerEval,
-        onProgress: options.onProgress,
-        stage: 'subsets',
-        fn,
-      },
-    );
+    });
+    const correlation = Float32Array.from({ length: batch }, (_, i) => {
+      const drops = new Float64Array(runs);
+      const sums = new Float64Array(runs);
+      for (let run = 0; run < runs; run++) {
+        drops[run] = values[i * (runs + 1)] - values[i * (runs + 1) + run + 1];
+        const chosen = subsets[i * runs + run];
+        for (let g = 0; g < groups; g++) if (chosen[g]) sums[run] += relevance[i][g];
+      }
+      return pearson(sums, drops);
+    });
+    return ownResult({ correlation: tf.tensor1d(correlation) });
   } finally {
-    baselines.dispose();
+    metric.dispose();
   }
-  const correlation = Float32Array.from({ length: batch }, (_, i) => {
-    const drops = new Float64Array(runs);
-    const sums = new Float64Array(runs);
-    for (let run = 0; run < runs; run++) {
-      drops[run] = values[i * (runs + 1)] - values[i * (runs + 1) + run + 1];
-      const chosen = subsets[i * runs + run];
-      for (let g = 0; g < groups.count; g++) if (chosen[g]) sums[run] += relevance[i][g];
-    }
-    return pearson(sums, drops);
-  });
-  return { correlation: tf.tensor1d(correlation) };
 }

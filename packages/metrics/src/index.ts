@@ -13,8 +13,7 @@ export {
 } from './feature-removal.js';
 export { regionPerturbation, type RegionPerturbationOptions } from './region-perturbation.js';
 export { faithfulnessCorrelation, type FaithfulnessCorrelationOptions } from './faithfulness-correlation.js';
-export { patchMask, featureGroups, groupRelevance, type FeatureGroups } from './feature-groups.js';
-export { evaluateMasked, type MaskedRows, type MaskedEvaluationOptions } from './masked-evaluation.js';
+export { patchMask } from './feature-groups.js';
 export { sparseness, complexity } from './sparseness.js';
 export {
   modelParameterRandomisation,

@@ -87,7 +87,8 @@ describeWithBackends('infidelity', ['cpu'], () => {
         onProgress: (p) => progress.push(p.done),
       }),
     );
-    expect(progress).toEqual([1, 2, 3]);
+    // Rows evaluated: 3 samples × 4 perturbations, 4 rows a pass.
+    expect(progress).toEqual([4, 8, 12]);
   });
 
   it('rejects bad options with typed errors', async () => {

@@ -1,154 +1,164 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertFinite,
-  chunkRanges,
+  checkOptions,
+  evaluateMasked,
   invalidArgument,
+  ownResult,
+  repeatRows,
   shapeMismatch,
-  yieldToEventLoop,
+  type AttributionInputs,
+  type Disposable,
   type Graph,
   type ProgressCallback,
-  type Target,
 } from '@attrib/core';
-import { expectShape, positiveInteger, requireTensor } from './checks.js';
-import { expandedTarget, targetValues } from './target-values.js';
+import { positiveInteger } from './checks.js';
+import { inputMetric, type InputMetricOptions } from './metric-inputs.js';
 
 /**
  * Makes perturbations for inputs repeated `nPerturbSamples` times (sample i in rows i·n … i·n+n−1):
- * returns the perturbation `I` and the perturbed input (Captum: `x − I` for a subtractive noise).
+ * returns the perturbation `I` and the perturbed input (Captum: `x − I` for a subtractive noise). With
+ * several explained inputs it receives and returns one tensor per input (lists).
  */
-export type PerturbFunction = (inputsExpanded: tf.Tensor) => {
-  perturbations: tf.Tensor;
-  perturbedInputs: tf.Tensor;
+export type PerturbFunction = (inputsExpanded: tf.Tensor | tf.Tensor[]) => {
+  perturbations: tf.Tensor | tf.Tensor[];
+  perturbedInputs: tf.Tensor | tf.Tensor[];
 };
 
-export interface InfidelityOptions {
-  readonly attributions: tf.Tensor;
-  readonly target?: Target;
+export interface InfidelityOptions extends Omit<InputMetricOptions, 'featureMask' | 'baselines'> {
+  /** Attributions in the structure of the inputs. */
+  readonly attributions: AttributionInputs;
   /** How many perturbations per sample. */
   readonly nPerturbSamples: number;
-  /** Either a perturbation function, or the perturbations themselves (`[N·n, ...]`, subtracted from x). */
+  /** Either a perturbation function, or the perturbations themselves (`[N·n, ...]` per input, subtracted from x). */
   readonly perturbFunc?: PerturbFunction;
-  readonly perturbations?: tf.Tensor;
+  readonly perturbations?: tf.Tensor | readonly tf.Tensor[];
   /** Rescale the attributions by the least-squares β first (Captum `normalize`). */
   readonly normalize?: boolean;
-  /** Perturbed rows per forward pass (all at once by default). */
+  /** Perturbed rows per forward pass (default: what core's memory budget allows). */
   readonly perturbationsPerEval?: number;
   readonly onProgress?: ProgressCallback;
 }
 
+const FN = 'infidelity';
+const KNOWN = [
+  'attributions',
+  'target',
+  'nPerturbSamples',
+  'perturbFunc',
+  'perturbations',
+  'normalize',
+  'perturbationsPerEval',
+  'onProgress',
+  'additionalInputs',
+];
+
+/** A tensor or a list of tensors as a list of `count` checked tensors of the given shapes. */
+function asList(value: unknown, shapes: readonly number[][], argument: string): tf.Tensor[] {
+  const list = value instanceof tf.Tensor ? [value] : Array.isArray(value) ? value : [];
+  if (list.length !== shapes.length)
+    throw invalidArgument(FN, argument, `one tensor per explained input (${shapes.length})`, value);
+  return list.map((t, k) => {
+    const name = shapes.length === 1 ? argument : `${argument}[${k}]`;
+    if (!(t instanceof tf.Tensor)) throw invalidArgument(FN, name, 'a tensor', t);
+    if (t.isDisposed)
+      throw invalidArgument(FN, name, 'a live tensor', 'a disposed tensor', 'disposed-tensor');
+    if (t.shape.join() !== shapes[k].join())
+      throw shapeMismatch(FN, name, `[${shapes[k].join(', ')}] (N·nPerturbSamples rows)`, t.shape);
+    return t;
+  });
+}
+
 /**
  * Captum's infidelity (Yeh et al. 2019): the mean squared gap between what the attributions predict
- * for a perturbation, Σ attr ⊙ I, and what the model does, f(x)[t] − f(x − I)[t]. One value per sample.
+ * for a perturbation, Σ attr ⊙ I (over every explained input), and what the model does,
+ * f(x)[t] − f(x − I)[t]. One value per sample.
  */
 export async function infidelity(
   model: Graph,
-  inputs: tf.Tensor,
-  options: InfidelityOptions,
-): Promise<{ infidelity: tf.Tensor1D }> {
-  const fn = 'infidelity';
-  const attributions = requireTensor(fn, 'attributions', options.attributions);
-  expectShape(fn, 'attributions', attributions, inputs.shape);
-  assertFinite(inputs, fn, 'inputs');
-  const n = positiveInteger(fn, 'nPerturbSamples', options.nPerturbSamples);
+  inputs: AttributionInputs,
+  rawOptions: InfidelityOptions,
+): Promise<{ infidelity: tf.Tensor1D } & Disposable> {
+  const options = checkOptions(FN, rawOptions, KNOWN, { booleans: ['normalize'] });
+  const n = positiveInteger(FN, 'nPerturbSamples', options.nPerturbSamples);
   if (!options.perturbFunc === !options.perturbations) {
     throw invalidArgument(
-      fn,
+      FN,
       'perturbFunc',
       'given, or else perturbations (exactly one of the two)',
       options.perturbFunc ?? options.perturbations,
     );
   }
-  const batch = inputs.shape[0];
-  const rows = batch * n;
-  const expandedShape = [rows, ...inputs.shape.slice(1)];
-
-  const { perturbations, perturbedInputs } = tf.tidy(() => {
-    if (options.perturbations) {
-      const given = requireTensor(fn, 'perturbations', options.perturbations);
-      if (given.shape.join() !== expandedShape.join())
-        throw shapeMismatch(
-          fn,
-          'perturbations',
-          `[${expandedShape.join(', ')}] (N·nPerturbSamples rows)`,
-          given.shape,
-        );
-      const expanded = repeatInterleave(inputs, n);
-      return { perturbations: tf.clone(given), perturbedInputs: tf.sub(expanded, given) };
-    }
-    const made = options.perturbFunc!(repeatInterleave(inputs, n));
-    expectShape(fn, 'perturbFunc(...).perturbations', made.perturbations, expandedShape);
-    expectShape(fn, 'perturbFunc(...).perturbedInputs', made.perturbedInputs, expandedShape);
-    return made;
-  });
-
+  if (options.perturbFunc !== undefined && typeof options.perturbFunc !== 'function')
+    throw invalidArgument(FN, 'perturbFunc', 'a function', options.perturbFunc);
+  const metric = inputMetric(model, inputs, options, FN);
+  let perturbations: tf.Tensor[] = [];
+  let perturbedInputs: tf.Tensor[] = [];
   try {
-    const rowTargets = expandedTarget(options.target, model.outputShape(inputs, fn), n, fn);
-    const original = targetValues(
-      model,
-      inputs,
-      rowTargets && rowTargets.filter((_, r) => r % n === 0),
-      options.target,
-      fn,
-    );
-    // Σ attr ⊙ I per row, on the host in float64 as the reference does.
-    const attr = attributions.dataSync();
-    const pert = perturbations.dataSync();
-    const size = attr.length / batch;
-    const predicted = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-      const base = Math.floor(r / n) * size;
-      let sum = 0;
-      for (let j = 0; j < size; j++) sum += attr[base + j] * pert[r * size + j];
-      predicted[r] = sum;
-    }
-    const observed = new Float64Array(rows);
-    const chunks = chunkRanges(rows, options.perturbationsPerEval, fn, 'perturbationsPerEval');
-    for (const [index, [start, end]] of chunks.entries()) {
-      const chunk = tf.slice(perturbedInputs, start, end - start);
-      const chunkTargets = rowTargets ? rowTargets.subarray(start, end) : null;
-      let values: Float32Array;
-      try {
-        values = targetValues(model, chunk, chunkTargets, options.target, fn);
-      } finally {
-        chunk.dispose();
+    const { batch, explained } = metric.inputs;
+    const rows = batch * n;
+    const shapes = explained.map((x) => [rows, ...x.shape.slice(1)]);
+    const single = explained.length === 1;
+    [perturbations, perturbedInputs] = tf.tidy(() => {
+      const expanded = explained.map((x) => repeatRows(x, n, 'sample-major'));
+      if (options.perturbations) {
+        const given = asList(options.perturbations, shapes, 'perturbations');
+        return [given.map((g) => tf.clone(g)), given.map((g, k) => tf.sub(expanded[k], g))];
       }
-      for (let r = start; r < end; r++) observed[r] = original[Math.floor(r / n)] - values[r - start];
-      options.onProgress?.({ done: index + 1, total: chunks.length, stage: 'perturbations' });
-      if (index + 1 < chunks.length) await yieldToEventLoop();
-    }
+      const made = options.perturbFunc!(single ? expanded[0] : expanded);
+      return [
+        asList(made.perturbations, shapes, 'perturbFunc(...).perturbations'),
+        asList(made.perturbedInputs, shapes, 'perturbFunc(...).perturbedInputs'),
+      ];
+    });
+    // Σ attr ⊙ I per row, on the host in float64 as the reference does.
+    const predicted = new Float64Array(rows);
+    metric.attributions.forEach((attribution, k) => {
+      const attr = attribution.dataSync();
+      const pert = perturbations[k].dataSync();
+      const size = attr.length / batch;
+      for (let r = 0; r < rows; r++) {
+        const base = Math.floor(r / n) * size;
+        let sum = 0;
+        for (let j = 0; j < size; j++) sum += attr[base + j] * pert[r * size + j];
+        predicted[r] += sum;
+      }
+    });
+    // The perturbed rows are given: core's engine runs them as rows whose every element is replaced.
+    const values = await evaluateMasked(metric.scorer, [], {
+      total: rows,
+      sampleOf: (r) => Math.floor(r / n),
+      perturbationsPerEval: options.perturbationsPerEval,
+      onProgress: options.onProgress,
+      stage: 'perturbations',
+      keep: (start, end) => explained.map((x) => tf.zeros([end - start, ...x.shape.slice(1).map(() => 1)])),
+      replacement: (start, end) => perturbedInputs.map((p) => tf.slice(p, start, end - start)),
+    });
+    const original = metric.scorer.reference;
     const result = new Float32Array(batch);
     for (let i = 0; i < batch; i++) {
+      const observed = (r: number) => original[i] - values[r];
       let beta = 1;
       if (options.normalize) {
         let num = 0;
         let den = 0;
         for (let r = i * n; r < (i + 1) * n; r++) {
-          num += predicted[r] * observed[r];
+          num += predicted[r] * observed(r);
           den += predicted[r] * predicted[r];
         }
         beta = den === 0 ? 0 : num / den;
       }
       let sum = 0;
-      for (let r = i * n; r < (i + 1) * n; r++) sum += (beta * predicted[r] - observed[r]) ** 2;
+      for (let r = i * n; r < (i + 1) * n; r++) sum += (beta * predicted[r] - observed(r)) ** 2;
       result[i] = sum / n;
     }
-    return { infidelity: tf.tensor1d(result) };
+    return ownResult({ infidelity: tf.tensor1d(result) });
   } finally {
-    tf.dispose([perturbations, perturbedInputs]);
+    tf.dispose([...perturbations, ...perturbedInputs]);
+    metric.dispose();
   }
 }
 
-/** Each sample repeated `n` times in consecutive rows (torch.repeat_interleave on axis 0). */
-export function repeatInterleave(x: tf.Tensor, n: number): tf.Tensor {
-  return tf.tidy(() => {
-    const unit = x.shape.slice(1);
-    // A broadcasting add: tf.tile's wasm kernel is very slow.
-    const repeated = tf.add(tf.expandDims(x, 1), tf.zeros([1, n, ...unit.map(() => 1)]));
-    return tf.reshape(repeated, [x.shape[0] * n, ...unit]);
-  });
-}
-
-/** Gaussian noise perturbations `I ~ N(0, std²)` (seeded), perturbed input `x − I`. */
+/** Gaussian noise perturbations `I ~ N(0, std²)` (seeded), perturbed input `x − I`, per explained input. */
 export function gaussianPerturbation({
   std = 0.1,
   seed = 0,
@@ -156,7 +166,13 @@ export function gaussianPerturbation({
   let call = 0;
   return (inputsExpanded) =>
     tf.tidy(() => {
-      const perturbations = tf.randomNormal(inputsExpanded.shape, 0, std, 'float32', seed + call++);
-      return { perturbations, perturbedInputs: tf.sub(inputsExpanded, perturbations) };
+      const list = inputsExpanded instanceof tf.Tensor ? [inputsExpanded] : inputsExpanded;
+      const perturbations = list.map((x) => tf.randomNormal(x.shape, 0, std, 'float32', seed + call++));
+      const perturbedInputs = list.map((x, k) => tf.sub(x, perturbations[k]));
+      const single = inputsExpanded instanceof tf.Tensor;
+      return {
+        perturbations: single ? perturbations[0] : perturbations,
+        perturbedInputs: single ? perturbedInputs[0] : perturbedInputs,
+      };
     });
 }

@@ -130,7 +130,7 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
     });
   });
 
-  it('reports progress per chunk of masks', async () => {
+  it('reports progress per chunk of masks, in rows (masks × evaluation samples)', async () => {
     const progress: string[] = [];
     await neuronAblationCurves(toy.model, {
       layer: 'concat',
@@ -141,7 +141,9 @@ describeWithBackends('neuronAblationCurves on the 3-tower toy model', ['cpu'], (
       perturbationsPerEval: 5,
       onProgress: (p) => progress.push(`${p.done}/${p.total}`),
     });
-    expect(progress).toEqual(['5/12', '10/12', '12/12']);
+    // 12 masks over the 45 evaluation samples, 5 masks a pass.
+    expect(evaluation.inputs.shape[0]).toBe(45);
+    expect(progress).toEqual(['225/540', '450/540', '540/540']);
   });
 
   it('ablates the tensor entering a node, by a value', async () => {

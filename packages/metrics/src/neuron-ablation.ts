@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertFinite,
-  chunkRanges,
+  Graph,
+  ablationReplacement,
+  checkFiniteTensor,
+  checkOptions,
+  forEachChunk,
   invalidArgument,
-  shapeMismatch,
-  yieldToEventLoop,
-  type Graph,
+  rowsPerPass,
   type ProgressCallback,
 } from '@attrib/core';
 import { knockoutHook } from '@attrib/perturbation';
@@ -61,10 +62,26 @@ export interface NeuronAblationResult {
 }
 
 const FN = 'neuronAblationCurves';
+const KNOWN = [
+  'layer',
+  'at',
+  'scores',
+  'evaluation',
+  'offCluster',
+  'ks',
+  'seeds',
+  'mode',
+  'reference',
+  'value',
+  'perturbationsPerEval',
+  'onProgress',
+];
 
 function checkLabelled(set: LabelledInputs, argument: string): Int32Array {
   if (!set || !(set.inputs instanceof tf.Tensor))
     throw invalidArgument(FN, `${argument}.inputs`, 'a tensor of model inputs', set?.inputs);
+  if (set.inputs.isDisposed)
+    throw invalidArgument(FN, `${argument}.inputs`, 'a live tensor', 'a disposed tensor', 'disposed-tensor');
   const labels = Int32Array.from(set.labels ?? []);
   if (labels.length !== set.inputs.shape[0])
     throw invalidArgument(
@@ -73,42 +90,16 @@ function checkLabelled(set: LabelledInputs, argument: string): Int32Array {
       `one class index per sample (${set.inputs.shape[0]})`,
       set.labels,
     );
-  assertFinite(set.inputs, FN, `${argument}.inputs`);
+  checkFiniteTensor(set.inputs, FN, `${argument}.inputs`);
   return labels;
 }
 
-/** The layer tensor's unit shape, and the replacement an ablated unit takes. */
-function layerReplacement(
-  model: Graph,
-  options: NeuronAblationOptions,
-  sample: tf.Tensor,
-): { unitShape: number[]; replacement: tf.Tensor | number } {
-  const node = model.node(options.layer, FN);
-  const read = (inputs: tf.Tensor) => {
-    const result = model.forward(inputs, { fn: FN });
-    return options.at === 'input' ? result.nodeInputs.get(node.name)![0] : result.values.get(node.name)!;
-  };
-  const unitShape = tf.tidy(() => read(sample).shape.slice(1));
-  const mode = options.mode ?? 'zero';
-  if (mode === 'zero') return { unitShape, replacement: 0 };
-  if (mode === 'mean') {
-    if (!(options.reference instanceof tf.Tensor))
-      throw invalidArgument(
-        FN,
-        'reference',
-        "a tensor of model inputs when mode is 'mean'",
-        options.reference,
-      );
-    return { unitShape, replacement: tf.tidy(() => tf.mean(read(options.reference!), 0, true)) };
-  }
-  if (mode !== 'value') throw invalidArgument(FN, 'mode', "'zero', 'mean' or 'value'", mode);
-  const value = options.value;
-  if (typeof value === 'number' && Number.isFinite(value)) return { unitShape, replacement: value };
-  if (!(value instanceof tf.Tensor))
-    throw invalidArgument(FN, 'value', "a finite number or a tensor when mode is 'value'", value);
-  if (value.size !== unitShape.reduce((a, b) => a * b, 1))
-    throw shapeMismatch(FN, 'value', `[${unitShape}] (the unit shape of '${node.name}')`, value.shape);
-  return { unitShape, replacement: tf.reshape(value, [1, ...unitShape]) };
+/** The unit shape of the layer tensor (after the batch axis), from a one-sample forward pass. */
+function unitShapeOf(model: Graph, node: string, at: 'output' | 'input', sample: tf.Tensor): number[] {
+  return tf.tidy(() => {
+    const result = model.forward(sample, { fn: FN });
+    return (at === 'input' ? result.nodeInputs.get(node)![0] : result.values.get(node)!).shape.slice(1);
+  });
 }
 
 /**
@@ -120,10 +111,12 @@ function layerReplacement(
  */
 export async function neuronAblationCurves(
   model: Graph,
-  options: NeuronAblationOptions,
+  rawOptions: NeuronAblationOptions,
 ): Promise<NeuronAblationResult> {
-  if (typeof options !== 'object' || options === null)
-    throw invalidArgument(FN, 'options', 'an object with layer, scores and evaluation', options);
+  if (!(model instanceof Graph)) throw invalidArgument(FN, 'model', 'a Graph', model);
+  if (typeof rawOptions !== 'object' || rawOptions === null)
+    throw invalidArgument(FN, 'options', 'an object with layer, scores and evaluation', rawOptions);
+  const options = checkOptions(FN, rawOptions, KNOWN);
   const at = options.at ?? 'output';
   if (at !== 'output' && at !== 'input') throw invalidArgument(FN, 'at', "'output' or 'input'", at);
   if (typeof options.layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', options.layer);
@@ -149,8 +142,13 @@ export async function neuronAblationCurves(
   const owned: tf.Tensor[] = [evalInputs];
   let prefix: LayerPrefix | undefined;
   try {
-    const { unitShape, replacement } = tf.tidy(() =>
-      layerReplacement(model, { ...options, at }, tf.slice(evalInputs, 0, 1)),
+    const unitShape = tf.tidy(() => unitShapeOf(model, options.layer, at, tf.slice(evalInputs, 0, 1)));
+    // Core's ablation by zero / mean over `reference` / value.
+    const replacement = ablationReplacement(
+      model,
+      { node: options.layer, at, mode: options.mode, reference: options.reference, value: options.value },
+      FN,
+      unitShape,
     );
     if (replacement instanceof tf.Tensor) owned.push(replacement);
     const units = unitShape.reduce((a, b) => a * b, 1);
@@ -182,30 +180,37 @@ export async function neuronAblationCurves(
     const masks = ablationMasks(ranking, ks, seeds);
     const permutations = permutationsFor(units, seeds);
     const rows = labels.length;
-    const perEval = options.perturbationsPerEval ?? Math.max(1, Math.floor(8192 / rows));
+    // Masks per pass: the caller's, else what core's memory budget allows for `rows` rows each.
+    const perEval =
+      options.perturbationsPerEval !== undefined
+        ? positiveInteger(FN, 'perturbationsPerEval', options.perturbationsPerEval)
+        : Math.max(1, Math.floor(rowsPerPass(model, [evalInputs], { fn: FN }) / rows));
     // Metric sums per mask: [mask][on/off][metric], flat.
     const sums = new Float64Array(masks.length * 6);
-    const chunks = chunkRanges(masks.length, perEval, FN, 'perturbationsPerEval');
     prefix = layerPrefix(model, evalInputs, options.layer, at, FN);
-    for (const [index, [start, end]] of chunks.entries()) {
-      const chunkSums = evaluateMasks(
-        model,
-        prefix,
-        labels,
-        onLabels.length,
-        masks.slice(start, end),
-        (mask) => keepVector(mask, ranking, permutations),
-        {
-          layer: options.layer,
-          at,
-          unitShape,
-          replacement,
-        },
-      );
-      sums.set(chunkSums, start * 6);
-      options.onProgress?.({ done: end, total: masks.length, stage: 'ablation' });
-      if (index + 1 < chunks.length) await yieldToEventLoop();
-    }
+    const replayed = prefix;
+    await forEachChunk(
+      masks.length,
+      perEval,
+      { fn: FN, onProgress: options.onProgress, stage: 'ablation', rowsPerItem: rows },
+      (start, end) => {
+        const chunkSums = evaluateMasks(
+          model,
+          replayed,
+          labels,
+          onLabels.length,
+          masks.slice(start, end),
+          (mask) => keepVector(mask, ranking, permutations),
+          {
+            layer: options.layer,
+            at,
+            unitShape,
+            replacement,
+          },
+        );
+        sums.set(chunkSums, start * 6);
+      },
+    );
 
     const fractions = ks.map((k) => k / units);
     // Masks are k-major: top, bottom, then one per seed (see ablationMasks).

@@ -1,19 +1,46 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Graph, ProgressCallback, Target } from '@attrib/core';
-import { featureRemovalCurve } from './feature-removal.js';
+import {
+  checkOptions,
+  invalidArgument,
+  ownResult,
+  resolveModelInputs,
+  type AttributionInputs,
+  type Disposable,
+  type FeatureMaskInput,
+  type Graph,
+  type ProgressCallback,
+  type Target,
+} from '@attrib/core';
+import { positiveInteger } from './checks.js';
+import { removalCurve } from './feature-removal.js';
 
 export interface RegionPerturbationOptions {
-  readonly attributions: tf.Tensor;
+  /** Attributions in the structure of the inputs. */
+  readonly attributions: AttributionInputs;
   readonly target?: Target;
-  /** The regions (e.g. `patchMask(H, W, 4)`); every element its own region when absent. */
-  readonly featureMask?: tf.Tensor;
+  /** The regions (e.g. `patchMask(H, W, 4)`; core's `featureMask`); every element its own region when absent. */
+  readonly featureMask?: FeatureMaskInput;
   readonly regionsPerStep?: number;
   readonly maxSteps?: number;
-  /** Removed regions are filled with uniform noise in [low, high) (the input's range by default). */
+  /** Removed regions are filled with uniform noise in [low, high) (each input's range by default). */
   readonly noise?: { readonly low?: number; readonly high?: number; readonly seed?: number };
   readonly perturbationsPerEval?: number;
   readonly onProgress?: ProgressCallback;
+  readonly additionalInputs?: AttributionInputs | null;
 }
+
+const FN = 'regionPerturbation';
+const KNOWN = [
+  'attributions',
+  'target',
+  'featureMask',
+  'regionsPerStep',
+  'maxSteps',
+  'noise',
+  'perturbationsPerEval',
+  'onProgress',
+  'additionalInputs',
+];
 
 /**
  * Region perturbation (Samek et al. 2017): most relevant regions first, each replaced by uniform
@@ -21,29 +48,49 @@ export interface RegionPerturbationOptions {
  */
 export async function regionPerturbation(
   model: Graph,
-  inputs: tf.Tensor,
-  options: RegionPerturbationOptions,
-): Promise<{ curve: tf.Tensor2D; aopc: tf.Tensor1D }> {
-  const low = options.noise?.low ?? tf.tidy(() => tf.min(inputs).dataSync()[0]);
-  const high = options.noise?.high ?? tf.tidy(() => tf.max(inputs).dataSync()[0]);
-  const noise = tf.randomUniform(inputs.shape, low, high, 'float32', options.noise?.seed ?? 0);
+  inputs: AttributionInputs,
+  rawOptions: RegionPerturbationOptions,
+): Promise<{ curve: tf.Tensor2D; aopc: tf.Tensor1D } & Disposable> {
+  const options = checkOptions(FN, rawOptions, KNOWN);
+  positiveInteger(FN, 'regionsPerStep', options.regionsPerStep, 1);
+  const noiseOptions = checkOptions(FN, options.noise, ['low', 'high', 'seed']);
+  for (const key of ['low', 'high'] as const) {
+    const value = noiseOptions[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value)))
+      throw invalidArgument(FN, `noise.${key}`, 'a finite number', value);
+  }
+  const resolved = resolveModelInputs(model, inputs, { fn: FN, additionalInputs: options.additionalInputs });
+  const noise = tf.tidy(() =>
+    resolved.explained.map((x) => {
+      const low = noiseOptions.low ?? tf.min(x).dataSync()[0];
+      const high = noiseOptions.high ?? tf.max(x).dataSync()[0];
+      return tf.randomUniform(x.shape, low, high, 'float32', noiseOptions.seed ?? 0);
+    }),
+  );
+  resolved.dispose();
   try {
-    const { curve, auc } = await featureRemovalCurve(model, inputs, {
-      attributions: options.attributions,
-      target: options.target,
-      featureMask: options.featureMask,
-      featuresPerStep: options.regionsPerStep,
-      maxSteps: options.maxSteps,
-      baselines: noise,
-      mode: 'deletion',
-      order: 'most-relevant-first',
-      perturbationsPerEval: options.perturbationsPerEval,
-      onProgress: options.onProgress,
-    });
+    const { curve, auc } = await removalCurve(
+      model,
+      inputs,
+      {
+        attributions: options.attributions,
+        target: options.target,
+        featureMask: options.featureMask,
+        featuresPerStep: options.regionsPerStep,
+        maxSteps: options.maxSteps,
+        baselines: noise,
+        mode: 'deletion',
+        order: 'most-relevant-first',
+        perturbationsPerEval: options.perturbationsPerEval,
+        onProgress: options.onProgress,
+        additionalInputs: options.additionalInputs,
+      },
+      FN,
+    );
     auc.dispose();
     const aopc = tf.tidy(() => tf.mean(tf.sub(tf.slice(curve, [0, 0], [-1, 1]), curve), 1) as tf.Tensor1D);
-    return { curve, aopc };
+    return ownResult({ curve, aopc });
   } finally {
-    noise.dispose();
+    tf.dispose(noise);
   }
 }

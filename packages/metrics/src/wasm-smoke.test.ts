@@ -1,36 +1,81 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel } from '@attrib/core';
-import { describeWithBackends, expectNoLeaks, randomTensor, tinyModels } from '@attrib/test-utils';
-import { featureRemovalCurve } from './feature-removal.js';
-import { infidelity } from './infidelity.js';
-import { neuronAblationCurves } from './neuron-ablation.js';
+import { loadModel, type Graph } from '@attrib/core';
+import { saliency } from '@attrib/gradients';
+import { describeWithBackends, expectBackendsAgree, randomTensor, tinyModels } from '@attrib/test-utils';
+import * as api from './index.js';
 
-describeWithBackends('metrics smoke', ['wasm'], () => {
-  it('runs infidelity, a deletion curve and ablation curves without leaks', async () => {
-    const model = loadModel(tinyModels.mlp());
-    const x = randomTensor([3, 3], 1);
-    const attributions = randomTensor([3, 3], 2);
-    const perturbations = randomTensor([6, 3], 3, -0.2, 0.2);
-    await expectNoLeaks(async () => {
-      const { infidelity: value } = await infidelity(model, x, {
+/**
+ * Every public metric once on wasm, against the same call on cpu (expectBackendsAgree: leak-free on
+ * both, finite, within a float32 tolerance). Seeded noise is drawn on the host, so it is the same on
+ * both backends.
+ */
+describeWithBackends('every metric (smoke)', ['wasm'], () => {
+  const mlp = loadModel(tinyModels.mlp());
+  const x = randomTensor([4, 3], 1);
+  const attributions = randomTensor([4, 3], 2);
+  const labels = [0, 1, 0, 1];
+  const explain = async (model: Graph, inputs: tf.Tensor, target: number | number[] = 1) =>
+    (await saliency(model, inputs, { target, abs: false })).attributions;
+
+  const calls: Record<string, () => unknown> = {
+    infidelity: () =>
+      api.infidelity(mlp, x, {
         attributions,
-        perturbations,
-        nPerturbSamples: 2,
+        perturbFunc: api.gaussianPerturbation({ std: 0.1, seed: 3 }),
+        nPerturbSamples: 4,
         target: 1,
-        normalize: true,
+      }),
+    sensitivityMax: () =>
+      api.sensitivityMax((inputs) => explain(mlp, inputs), x, { perturbRadius: 0.1, nPerturbSamples: 3 }),
+    completeness: () => {
+      const { delta } = api.completeness(mlp, x, { attributions, target: 1, baselines: 0.1 });
+      return delta;
+    },
+    featureRemovalCurve: () => api.featureRemovalCurve(mlp, x, { attributions, target: 0 }),
+    regionPerturbation: () => api.regionPerturbation(mlp, x, { attributions, target: 0, noise: { seed: 2 } }),
+    faithfulnessCorrelation: () =>
+      api.faithfulnessCorrelation(mlp, x, { attributions, target: 0, subsetSize: 1, nRuns: 4, seed: 1 }),
+    sparseness: () => api.sparseness(attributions),
+    complexity: () => api.complexity(attributions),
+    modelParameterRandomisation: async () => {
+      const { meanSimilarity } = await api.modelParameterRandomisation(mlp, x, { explain, seed: 1 });
+      return meanSimilarity;
+    },
+    randomLogitCheck: async () => {
+      const { similarity } = await api.randomLogitCheck(mlp, x, {
+        explain: (inputs, target) => explain(mlp, inputs, Array.from(target)),
+        target: labels,
+        seed: 2,
       });
-      expect(value.shape).toEqual([3]);
-      const curve = await featureRemovalCurve(model, x, { attributions, target: 0 });
-      expect(curve.curve.shape).toEqual([3, 4]);
-      const ablation = await neuronAblationCurves(model, {
+      return similarity;
+    },
+    neuronAblationCurves: async () => {
+      const { cluster } = await api.neuronAblationCurves(mlp, {
         layer: 'relu1',
         scores: [4, 3, 2, 1],
-        evaluation: { inputs: x, labels: [0, 1, 0] },
+        evaluation: { inputs: x, labels },
         seeds: 3,
       });
-      expect(ablation.cluster.accuracy.top).toHaveLength(5);
-      return [value, curve];
-    });
-    tf.dispose([x, attributions, perturbations]);
-  });
+      return cluster;
+    },
+    neuronImportanceReport: async () =>
+      JSON.parse(
+        JSON.stringify(
+          await api.neuronImportanceReport(
+            mlp,
+            'relu1',
+            { all: { inputs: x, labels } },
+            { methods: ['gradXAct'], seeds: 2 },
+          ),
+        ),
+      ),
+    classSummaries: () => {
+      const summary = api.classSummaries([3]).update(x, labels);
+      return [summary.of(0).mean(), summary.of(1).variance()];
+    },
+  };
+
+  for (const [name, call] of Object.entries(calls)) {
+    it(`${name} runs leak-free and agrees with cpu`, () => expectBackendsAgree(call));
+  }
 });
