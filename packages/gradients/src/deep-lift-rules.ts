@@ -26,6 +26,22 @@ function stackedMidpoint(a: tf.Tensor, rows: number): tf.Tensor {
   return tf.concat([mid, mid], 0);
 }
 
+/**
+ * `numerator / Δin`, or `near` where |Δin| < eps (Captum's `torch.where(abs(delta_in) < eps, …)`).
+ * Written with greaterEqual (tfjs has no gradient for Less) and a denominator of 1 where Δin is small,
+ * so a `tf.grad` through DeepLift neither throws nor meets the ∞ · 0 of the branch not taken.
+ */
+function divideUnlessSmall(
+  numerator: tf.Tensor,
+  deltaIn: tf.Tensor,
+  eps: number,
+  near: tf.Tensor,
+): tf.Tensor {
+  const large = tf.greaterEqual(tf.abs(deltaIn), eps);
+  const safe = tf.where(large, deltaIn, tf.onesLike(deltaIn));
+  return tf.where(large, tf.div(numerator, safe), near);
+}
+
 function localGradient(node: GraphNode, inputs: readonly tf.Tensor[], gradOutput: tf.Tensor): tf.Tensor {
   return vjp((xs) => node.module.forward(xs), inputs, gradOutput)[0];
 }
@@ -60,8 +76,8 @@ export function deepLiftRules(
     backward: ({ node, inputs, output, gradOutput }) => {
       const deltaIn = stackedDelta(inputs[0]);
       const recorded = plainBeforePool.get(node.name) ?? gradOutput;
-      const multiplied = tf.div(tf.mul(recorded, stackedDelta(output)), deltaIn);
-      return [tf.where(tf.less(tf.abs(deltaIn), eps), localGradient(node, inputs, gradOutput), multiplied)];
+      const multiplied = tf.mul(recorded, stackedDelta(output));
+      return [divideUnlessSmall(multiplied, deltaIn, eps, localGradient(node, inputs, gradOutput))];
     },
   };
 
@@ -79,9 +95,7 @@ export function deepLiftRules(
       // Captum's `grad_input[0]` indexes the gradient tensor: the first sample's plain gradient, broadcast.
       const firstSample = tf.broadcastTo(tf.slice(plain, 0, 1), plain.shape);
       if (feedsOnlyPool(node.inputs[0])) plainBeforePool.set(node.inputs[0], plain);
-      return [
-        tf.where(tf.less(tf.abs(deltaIn), eps), firstSample, tf.div(tf.concat([summed, summed], 0), deltaIn)),
-      ];
+      return [divideUnlessSmall(tf.concat([summed, summed], 0), deltaIn, eps, firstSample)];
     },
   };
 
