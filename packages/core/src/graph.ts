@@ -261,7 +261,7 @@ export class Graph {
       if (tensor.dtype !== dtype) {
         throw new InvalidArgumentError(
           'invalid-argument',
-          `Argument 'inputs' passed to '${fn}': input '${this.inputs[i].name}' must be a ${dtype} tensor${dtype === 'int32' ? ' (integer ids)' : ''}, but got a ${tensor.dtype} tensor.`,
+          `Argument 'inputs' passed to '${fn}': input '${this.inputs[i].name}' must be ${dtype === 'int32' ? 'an int32 tensor (integer ids)' : 'a float32 tensor'}, but got a ${tensor.dtype} tensor.`,
         );
       }
       const declared = this.inputs[i].shape;

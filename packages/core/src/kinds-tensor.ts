@@ -82,11 +82,11 @@ function reductionAxes(c: Config, x: tf.Tensor): number[] {
  * or a leading 1 (a constant). A lower-rank input with N rows would land its batch axis elsewhere and mix
  * samples: [N, D] against [N, L, D] pairs row j of one with row i of the other.
  */
-function checkRowsStay(inputs: readonly tf.Tensor[], y: tf.Tensor): void {
+function checkRowsStay(inputs: readonly tf.Tensor[], resultShape: readonly number[]): void {
   for (const [i, t] of inputs.entries()) {
-    if (t.rank < y.rank && t.shape[0] !== 1) {
+    if (t.rank < resultShape.length && t.shape[0] !== 1) {
       throw new Error(
-        `input ${i} of shape [${t.shape}] has a lower rank than the result [${y.shape}] and ${t.shape[0]} rows: broadcasting would mix samples (give it the full rank, or a leading 1 if it is a constant)`,
+        `input ${i} of shape [${t.shape}] has a lower rank than the result [${resultShape}] and ${t.shape[0]} rows: broadcasting would mix samples (give it the full rank, or a leading 1 if it is a constant)`,
       );
     }
   }
@@ -109,7 +109,7 @@ function binary(
       checkFloat(a, 'the first input');
       checkFloat(b, 'the second input');
       const y = op(a, b);
-      checkRowsStay([a, b], y);
+      checkRowsStay([a, b], y.shape);
       return y;
     },
   };
@@ -262,9 +262,24 @@ export const tensorKindDefinitions: readonly KindDefinition[] = [
           `both inputs need rank ≥ 3 ([batch, …, rows, columns]), got [${a.shape}] and [${b.shape}]; a per-sample vector times a matrix is a 'linear' node`,
         );
       }
-      const y = tf.matMul(a, b, flag(c, 'transposeA'), flag(c, 'transposeB'));
-      checkRowsStay([a, b], y);
-      return y;
+      // The leading axes are broadcast explicitly: tfjs's BatchMatMul gradient does not sum over
+      // broadcast axes (the tape then rejects a gradient of the broadcast shape); broadcastTo's does.
+      const lead = Math.max(a.rank, b.rank) - 2;
+      const leading = (t: tf.Tensor) => [
+        ...new Array<number>(lead - (t.rank - 2)).fill(1),
+        ...t.shape.slice(0, -2),
+      ];
+      const [la, lb] = [leading(a), leading(b)];
+      if (la.some((d, i) => d !== lb[i] && d !== 1 && lb[i] !== 1)) {
+        throw new Error(`the leading axes of [${a.shape}] and [${b.shape}] do not broadcast`);
+      }
+      const batch = la.map((d, i) => Math.max(d, lb[i]!));
+      checkRowsStay([a, b], [...batch, 1, 1]);
+      const full = (t: tf.Tensor, l: number[]) =>
+        t.rank === lead + 2 && l.every((d, i) => d === batch[i])
+          ? t
+          : tf.broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
+      return tf.matMul(full(a, la), full(b, lb), flag(c, 'transposeA'), flag(c, 'transposeB'));
     },
   },
   {
