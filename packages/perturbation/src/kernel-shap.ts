@@ -13,10 +13,19 @@ export interface KernelShapOptions extends CoalitionOptions {
 const FN = 'kernelShap';
 
 /**
+ * Captum's weight of the full and the empty coalition (its `inf_weight`; every other coalition weighs 1,
+ * the Shapley kernel being in the sampling). The kernel's weight there is infinite: pinning the
+ * surrogate to f(x) and f(baseline) is what makes the attributions sum to f(x) − f(baseline).
+ */
+const END_WEIGHT = 1e6;
+
+/**
  * KernelSHAP as Captum computes it: the coalitions are the full and the empty one, then coalitions
  * whose size k is drawn with probability ∝ (n−1)/(k(n−k)) (the Shapley kernel) and members drawn
- * uniformly; an unweighted least-squares fit with intercept of f(·)[t] on the flags gives one
- * coefficient per group. With enough samples it approaches the Shapley values.
+ * uniformly; a least-squares fit with intercept of f(·)[t] on the flags, weighing the two end
+ * coalitions 10⁶ and the others 1, gives one coefficient per group: they sum to f(x) − f(baseline) at
+ * any nSamples ≥ 2 (fewer coalitions than groups give the minimum-norm fit), and approach the Shapley
+ * values as nSamples grows.
  */
 export async function kernelShap<I extends AttributionInputs>(
   model: MaskedModel,
@@ -26,10 +35,15 @@ export async function kernelShap<I extends AttributionInputs>(
   const known = [...COALITION_OPTIONS, 'nSamples', 'seed'];
   return withCoalitionGame(model, inputs, options, { fn: FN, known }, async (game, checked) => {
     const samples = checkSamples(FN, checked.nSamples ?? 25);
+    if (samples < 2) {
+      throw invalidArgument(FN, 'nSamples', 'at least 2 (the full and the empty coalition)', samples);
+    }
     const seed = checked.seed ?? 0;
     if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
     const coalitions = kernelShapCoalitions(game.groups, samples, seededRandom(seed));
-    return fitSurrogate(game, { coalitions, samples, weight: () => 1, fit: { penalty: 'none' } });
+    // Rows 0 and 1 are the full and the empty coalition.
+    const weight = (r: number) => (r < 2 ? END_WEIGHT : 1);
+    return fitSurrogate(game, { coalitions, samples, weight, fit: { penalty: 'none' } });
   });
 }
 

@@ -1,4 +1,4 @@
-import { Matrix, solve } from 'ml-matrix';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 
 export interface LinearFitOptions {
   /** Penalty on the coefficients (never the intercept): none, ridge (L2) or lasso (L1). */
@@ -64,7 +64,30 @@ function leastSquares(
     b.set(r, 0, s * (y[r] - yMean));
   }
   for (let j = 0; j < extra; j++) a.set(rows + j, j, Math.sqrt(alpha));
-  return Float64Array.from(solve(a, b, true).getColumn(0));
+  return minimumNormSolution(a, b);
+}
+
+/**
+ * The minimum-norm least-squares solution of a·x ≈ b (the pseudo-inverse, as numpy's lstsq): singular
+ * values below 1e-10 of the largest count as zero. Handles fewer rows than columns (fewer coalitions
+ * than groups: the SVD runs on the transpose) and rank deficiency: centring makes the weighted rows sum
+ * to zero, so with rows ≤ columns one singular value is zero up to rounding, and dividing by that
+ * rounding would blow the solution up.
+ */
+function minimumNormSolution(a: Matrix, b: Matrix): Float64Array {
+  const svd = new SingularValueDecomposition(a, { autoTranspose: true });
+  const singular = svd.diagonal;
+  const cutoff = 1e-10 * Math.max(0, ...singular);
+  const u = svd.leftSingularVectors;
+  const v = svd.rightSingularVectors;
+  const x = new Float64Array(a.columns);
+  singular.forEach((s, k) => {
+    if (!(s > cutoff)) return;
+    let projection = 0;
+    for (let r = 0; r < a.rows; r++) projection += u.get(r, k) * b.get(r, 0);
+    for (let j = 0; j < a.columns; j++) x[j] += (v.get(j, k) * projection) / s;
+  });
+  return x;
 }
 
 function lasso(
