@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from './errors.js';
+import { invalidArgument, shapeMismatch } from './errors.js';
 import { checkFiniteTensor, type ResolvedInputs } from './inputs.js';
 import { resolveBaseline } from './validate.js';
 
@@ -80,4 +80,60 @@ export function resolveBaselines(
     throw error;
   }
   return owned;
+}
+
+/**
+ * A distribution of references per explained input (GradientShap, DeepLiftShap): `[M, …one sample's
+ * shape]` each, the same M for every input; a tensor (one input), a list, or a record by input name.
+ * Returns the caller's tensors, checked (live, shape, finite), in input order.
+ */
+export function resolveBaselineDistribution(
+  baselines: tf.Tensor | readonly tf.Tensor[] | Readonly<Record<string, tf.Tensor>> | null | undefined,
+  inputs: ResolvedInputs<unknown>,
+  fn: string,
+  argument = 'baselines',
+): tf.Tensor[] {
+  const n = inputs.explained.length;
+  const expected = `${n === 1 ? 'a tensor' : `a list or record of ${n} tensors`} [M, …one sample's shape]`;
+  let list: unknown[];
+  let names: string[];
+  if (baselines instanceof tf.Tensor && n === 1) {
+    list = [baselines];
+    names = [argument];
+  } else if (Array.isArray(baselines) && baselines.length === n) {
+    list = [...baselines];
+    names = list.map((_, k) => `${argument}[${k}]`);
+  } else if (
+    baselines !== null &&
+    typeof baselines === 'object' &&
+    Object.getPrototypeOf(baselines) === Object.prototype &&
+    Object.keys(baselines).every((k) => inputs.names.includes(k))
+  ) {
+    list = inputs.names.map((name) => (baselines as Record<string, tf.Tensor>)[name]);
+    names = inputs.names.map((name) => `${argument}['${name}']`);
+  } else {
+    throw invalidArgument(fn, argument, expected, baselines);
+  }
+  const m = list[0] instanceof tf.Tensor ? list[0].shape[0] : undefined;
+  return list.map((value, k) => {
+    if (!(value instanceof tf.Tensor)) throw invalidArgument(fn, names[k], expected, value);
+    if (value.isDisposed)
+      throw invalidArgument(fn, names[k], 'a live tensor', 'a disposed tensor', 'disposed-tensor');
+    const sample = inputs.explained[k].shape.slice(1);
+    if (
+      value.rank !== sample.length + 1 ||
+      value.shape.slice(1).join() !== sample.join() ||
+      value.shape[0] < 1
+    )
+      throw shapeMismatch(fn, names[k], `[M, ${sample}] (M ≥ 1 baseline samples)`, value.shape);
+    if (value.shape[0] !== m)
+      throw shapeMismatch(
+        fn,
+        names[k],
+        `[${m}, ${sample}] (as many samples as the first input's)`,
+        value.shape,
+      );
+    checkFiniteTensor(value, fn, names[k]);
+    return value;
+  });
 }

@@ -36,6 +36,11 @@ export interface OptionRules {
   readonly booleans?: readonly string[];
   /** Deprecated names and what they now are: `{ neuronSelector: 'neuron' }`. */
   readonly aliases?: Readonly<Record<string, string>>;
+  /**
+   * The function cannot run without options: leaving them out is an error naming `'options'`, or the
+   * key given here (`'layer'`), which is what is missing.
+   */
+  readonly required?: boolean | string;
 }
 
 /**
@@ -49,8 +54,12 @@ export function checkOptions<O extends object>(
   known: readonly string[],
   rules: OptionRules = {},
 ): O {
-  if (options === undefined || options === null) return {} as O;
-  if (typeof options !== 'object' || Array.isArray(options))
+  if (options === undefined || options === null) {
+    if (!rules.required) return {} as O;
+    if (typeof rules.required === 'string')
+      throw invalidArgument(fn, rules.required, `given (in the options object)`, options);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw invalidArgument(fn, 'options', 'an options object', options);
   const aliases = rules.aliases ?? {};
   let result = options as Record<string, unknown>;

@@ -1,54 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, yieldToEventLoop, type ProgressCallback, type Target } from '@attrib/core';
-
-/**
- * Ranges of path steps evaluated together: `internalBatchSize` counts rows (samples × steps) as in
- * Captum, so each chunk holds ⌊internalBatchSize / batch⌋ steps.
- */
-export function stepChunks(
-  nSteps: number,
-  batch: number,
-  internalBatchSize: number | undefined,
-  fn: string,
-): Array<[number, number]> {
-  if (internalBatchSize === undefined || internalBatchSize === null) return [[0, nSteps]];
-  if (!Number.isInteger(internalBatchSize) || internalBatchSize < batch) {
-    throw invalidArgument(
-      fn,
-      'internalBatchSize',
-      `an integer ≥ the batch size (${batch}), since it counts samples × steps`,
-      internalBatchSize,
-    );
-  }
-  const perChunk = Math.floor(internalBatchSize / batch);
-  const ranges: Array<[number, number]> = [];
-  for (let start = 0; start < nSteps; start += perChunk)
-    ranges.push([start, Math.min(nSteps, start + perChunk)]);
-  return ranges;
-}
-
-/** `target` for `times` stacked copies of a batch of `batch` samples (copy-major rows). */
-export function repeatTarget(
-  target: Target | undefined,
-  times: number,
-  batch: number,
-  fn: string,
-): Target | undefined {
-  if (target === undefined || target === null || typeof target === 'number' || typeof target === 'function')
-    return target;
-  const indices =
-    target instanceof tf.Tensor ? Array.from(target.dataSync()) : Array.from(target as ArrayLike<number>);
-  if (indices.length !== batch)
-    throw invalidArgument(fn, 'target', `one index per sample (${batch})`, target);
-  const repeated: number[] = [];
-  for (let copy = 0; copy < times; copy++) repeated.push(...indices);
-  return repeated;
-}
-
-/** `[times·N, …]`: the batch stacked `times` times (copy-major, like the path rows). */
-export function tileBatch(x: tf.Tensor, times: number): tf.Tensor {
-  return times === 1 ? tf.clone(x) : tf.tile(x, [times, ...x.shape.slice(1).map(() => 1)]);
-}
+import {
+  expandTarget,
+  forEachChunk,
+  invalidArgument,
+  rowsPerPass,
+  type Graph,
+  type ProgressCallback,
+  type ResolvedInputs,
+  type Target,
+} from '@attrib/core';
 
 /** Path points `b + α_k (x − b)` for the given alphas, step-major: rows k·N … k·N+N−1 are step k. */
 export function pathPoints(input: tf.Tensor, baseline: tf.Tensor, alphas: readonly number[]): tf.Tensor {
@@ -85,44 +45,96 @@ export function accumulate(sum: tf.Tensor | undefined, addend: tf.Tensor): tf.Te
   return next;
 }
 
+/** Per-input running totals: `accumulate` for each explained input. */
+export function accumulateAll(sums: tf.Tensor[] | undefined, addends: readonly tf.Tensor[]): tf.Tensor[] {
+  return addends.map((addend, k) => accumulate(sums?.[k], addend));
+}
+
 export interface PathChunk {
   /** Step indices [start, end) of this chunk. */
   readonly start: number;
   readonly end: number;
-  /** Rows `(end − start)·N`: the path points of this chunk, step-major. Disposed after the callback. */
-  readonly points: tf.Tensor;
+  /**
+   * The full graph-input list for this chunk's `(end − start)·N` rows, step-major: explained inputs on
+   * their paths, fixed inputs tiled. Freed after the callback.
+   */
+  readonly points: readonly tf.Tensor[];
   /** The target repeated for those rows. */
   readonly target: Target | undefined;
 }
 
 export interface PathWalk {
   readonly fn: string;
-  readonly input: tf.Tensor;
-  readonly baseline: tf.Tensor;
+  readonly model: Graph;
+  readonly inputs: ResolvedInputs<unknown>;
+  /** One per explained input, of its shape. */
+  readonly baselines: readonly tf.Tensor[];
   readonly alphas: readonly number[];
   readonly target?: Target;
   readonly internalBatchSize?: number;
+  readonly memoryBudget?: number;
   readonly onProgress?: ProgressCallback;
   readonly stage?: string;
 }
 
 /**
- * Evaluates the input-space path in as few chunks as `internalBatchSize` allows, yielding to the event
- * loop between chunks. `visit` keeps what it needs (its own tensors); the chunk's points are freed.
+ * Steps per pass: `internalBatchSize` rows (samples × steps, as Captum counts them), or the rows core's
+ * memory budget allows; at least one step.
+ */
+export function stepsPerPass(
+  model: Graph,
+  inputs: ResolvedInputs<unknown>,
+  options: { internalBatchSize?: number; memoryBudget?: number },
+  fn: string,
+): number {
+  const explicit = options.internalBatchSize;
+  if (
+    explicit !== undefined &&
+    explicit !== null &&
+    !(Number.isInteger(explicit) && explicit >= inputs.batch)
+  ) {
+    throw invalidArgument(
+      fn,
+      'internalBatchSize',
+      `an integer ≥ the batch size (${inputs.batch}), since it counts samples × steps`,
+      explicit,
+    );
+  }
+  const rows = rowsPerPass(model, inputs.assemble(inputs.explained), {
+    fn,
+    explicit,
+    memoryBudget: options.memoryBudget,
+  });
+  return Math.max(1, Math.floor(rows / inputs.batch));
+}
+
+/**
+ * Evaluates the input-space path of every explained input in as few passes as the batching allows,
+ * yielding to the event loop between them and reporting rows done. `visit` keeps what it needs (its
+ * own tensors); the chunk's points are freed.
  */
 export async function walkPath(walk: PathWalk, visit: (chunk: PathChunk) => void): Promise<void> {
-  const batch = walk.input.shape[0];
-  repeatTarget(walk.target, 1, batch, walk.fn);
-  const chunks = stepChunks(walk.alphas.length, batch, walk.internalBatchSize, walk.fn);
-  for (let c = 0; c < chunks.length; c++) {
-    if (c > 0) await yieldToEventLoop();
-    const [start, end] = chunks[c];
-    const points = pathPoints(walk.input, walk.baseline, walk.alphas.slice(start, end));
-    try {
-      visit({ start, end, points, target: repeatTarget(walk.target, end - start, batch, walk.fn) });
-    } finally {
-      points.dispose();
-    }
-    walk.onProgress?.({ done: end, total: walk.alphas.length, stage: walk.stage ?? 'path steps' });
-  }
+  const { inputs, fn } = walk;
+  const batch = inputs.batch;
+  expandTarget(walk.target, 1, batch, fn);
+  const steps = stepsPerPass(walk.model, inputs, walk, fn);
+  await forEachChunk(
+    walk.alphas.length,
+    steps,
+    { fn, onProgress: walk.onProgress, stage: walk.stage ?? 'path steps', rowsPerItem: batch },
+    (start, end) => {
+      const alphas = walk.alphas.slice(start, end);
+      const explained = inputs.explained.map((x, k) => pathPoints(x, walk.baselines[k], alphas));
+      try {
+        visit({
+          start,
+          end,
+          points: inputs.assemble(explained, end - start),
+          target: expandTarget(walk.target, end - start, batch, fn),
+        });
+      } finally {
+        tf.dispose(explained);
+      }
+    },
+  );
 }

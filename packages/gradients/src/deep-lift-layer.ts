@@ -1,9 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, invalidArgument, resolveBaseline, type Graph } from '@attrib/core';
-import { convergenceDelta, type DeepLiftOptions } from './deep-lift.js';
-import { checkDeepLiftOptions, deepLiftWalk, stackedTargetSeed } from './deep-lift-walk.js';
-import { checkInputs } from './relu-rules-walk.js';
-import type { AttributionResult, LayerOptions } from './types.js';
+import {
+  checkOptions,
+  invalidArgument,
+  ownResult,
+  resolveBaselines,
+  type AttributionInputs,
+  type Graph,
+} from '@attrib/core';
+import {
+  deepLiftBooleans,
+  deepLiftKeys,
+  deepLiftPass,
+  stackedDelta,
+  type DeepLiftOptions,
+} from './deep-lift.js';
+import { checkDeepLiftOptions, stackedTargetSeed } from './deep-lift-walk.js';
+import { withInputs } from './method-inputs.js';
+import { keys, type AttributionResult, type LayerOptions } from './types.js';
 
 export interface LayerDeepLiftOptions extends DeepLiftOptions, LayerOptions {}
 
@@ -13,32 +26,41 @@ export interface LayerDeepLiftOptions extends DeepLiftOptions, LayerOptions {}
  */
 export function layerDeepLift(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: AttributionInputs,
   options: LayerDeepLiftOptions,
 ): AttributionResult {
   const fn = 'layerDeepLift';
-  checkInputs(model, inputs, fn);
-  checkDeepLiftOptions(options, fn);
-  if (typeof options.layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', options.layer);
-  model.node(options.layer, fn);
-  const baseline = resolveBaseline(options.baselines, inputs, fn);
-  try {
-    assertFinite(baseline, fn, 'baselines');
-    return tf.tidy(() => {
-      const walk = deepLiftWalk(model, inputs, baseline, {
-        seed: stackedTargetSeed(options.target, fn),
-        eps: options.eps ?? 1e-10,
-        layer: { name: options.layer, atInput: options.attributeToLayerInput === true },
-        fn,
+  const o = checkOptions(fn, options, [...deepLiftKeys, ...keys.delta, ...keys.layer], {
+    booleans: [...deepLiftBooleans, 'attributeToLayerInput'],
+    required: 'layer',
+  });
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    checkDeepLiftOptions(o, fn);
+    if (typeof o.layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', o.layer);
+    model.node(o.layer, fn);
+    const baselines = resolveBaselines(o.baselines, resolved, fn);
+    try {
+      const { attributions, delta } = tf.tidy(() => {
+        const walk = deepLiftPass(model, resolved, baselines, {
+          seed: stackedTargetSeed(o.target, fn),
+          eps: o.eps,
+          layer: { name: o.layer, atInput: o.attributeToLayerInput === true },
+          fn,
+        });
+        const attributions =
+          o.multiplyByInputs === false
+            ? walk.layerMultipliers!
+            : tf.mul(walk.layerDelta!, walk.layerMultipliers!);
+        return {
+          attributions,
+          delta: o.returnConvergenceDelta
+            ? stackedDelta([attributions], walk.output, o.target, fn)
+            : undefined,
+        };
       });
-      const attributions =
-        options.multiplyByInputs === false
-          ? walk.layerMultipliers!
-          : tf.mul(walk.layerDelta!, walk.layerMultipliers!);
-      if (!options.returnConvergenceDelta) return { attributions };
-      return { attributions, delta: convergenceDelta(attributions, walk.output, options.target, fn) };
-    });
-  } finally {
-    baseline.dispose();
-  }
+      return ownResult({ attributions, ...(delta ? { delta } : {}) });
+    } finally {
+      tf.dispose(baselines);
+    }
+  });
 }

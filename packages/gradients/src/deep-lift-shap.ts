@@ -1,64 +1,74 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, shapeMismatch, type Graph, type Target } from '@attrib/core';
-import { deepLift } from './deep-lift.js';
-import { checkInputs } from './relu-rules-walk.js';
-import type { AttributionResult, TargetOptions } from './types.js';
+import {
+  checkOptions,
+  expandTarget,
+  ownResult,
+  repeatRows,
+  resolveBaselineDistribution,
+  type AttributionInputs,
+  type Graph,
+  type PerInput,
+} from '@attrib/core';
+import { deepLift, deepLiftBooleans, deepLiftKeys } from './deep-lift.js';
+import { withInputs } from './method-inputs.js';
+import { keys, type AttributionResult, type TargetOptions } from './types.js';
 
 export interface DeepLiftShapOptions extends TargetOptions {
-  /** A distribution of references, [B, ...one sample's shape]. */
-  readonly baselines: tf.Tensor;
+  /** A distribution of references, [B, ...one sample's shape]; a list or record of them for several inputs. */
+  readonly baselines: tf.Tensor | readonly tf.Tensor[] | Readonly<Record<string, tf.Tensor>>;
   readonly multiplyByInputs?: boolean;
   readonly eps?: number;
   /** Per (sample, baseline) pair, ordered by sample then baseline: [N·B]. */
   readonly returnConvergenceDelta?: boolean;
 }
 
-/** Each sample's target repeated once per baseline (Captum's `repeat_interleave` expansion). */
-function expandTarget(target: Target | undefined, n: number, b: number, fn: string): Target | undefined {
-  if (target === undefined || typeof target === 'number' || typeof target === 'function') return target;
-  const values = Array.from(target instanceof tf.Tensor ? target.dataSync() : (target as ArrayLike<number>));
-  if (values.length !== n) throw invalidArgument(fn, 'target', `one index per sample (${n})`, target);
-  return values.flatMap((t) => Array<number>(b).fill(t));
-}
-
 /**
  * DeepLift SHAP (Captum `DeepLiftShap`): DeepLift of every sample against every baseline of the
- * distribution, averaged over the baselines. All N·B pairs run as one stacked batch.
+ * distribution, averaged over the baselines. All N·B pairs run as one stacked batch, sample-major
+ * (Captum's `repeat_interleave`): targets and fixed inputs follow their sample.
  */
-export function deepLiftShap(
+export function deepLiftShap<I extends AttributionInputs>(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: I,
   options: DeepLiftShapOptions,
-): AttributionResult {
+): AttributionResult<PerInput<I>> {
   const fn = 'deepLiftShap';
-  checkInputs(model, inputs, fn);
-  const baselines = options?.baselines;
-  if (!(baselines instanceof tf.Tensor))
-    throw invalidArgument(fn, 'baselines', 'a tensor of references [B, ...sample shape]', baselines);
-  if (baselines.rank !== inputs.rank || baselines.shape.slice(1).join() !== inputs.shape.slice(1).join()) {
-    throw shapeMismatch(fn, 'baselines', `[B, ${inputs.shape.slice(1)}]`, baselines.shape);
-  }
-  const n = inputs.shape[0];
-  const b = baselines.shape[0];
-  const target = expandTarget(options.target, n, b, fn);
-  const pairs = tf.tidy(() => ({
-    x: tf.gather(
-      inputs,
-      tf.tensor1d(
-        Array.from({ length: n * b }, (_, i) => Math.floor(i / b)),
-        'int32',
-      ),
-    ),
-    b: tf.tile(baselines, [n, ...baselines.shape.slice(1).map(() => 1)]),
-  }));
-  try {
-    const result = deepLift(model, pairs.x, { ...options, target, baselines: pairs.b });
-    const attributions = tf.tidy(() =>
-      tf.mean(tf.reshape(result.attributions, [n, b, ...inputs.shape.slice(1)]), 1),
-    );
-    result.attributions.dispose();
-    return result.delta ? { attributions, delta: result.delta } : { attributions };
-  } finally {
-    tf.dispose([pairs.x, pairs.b]);
-  }
+  const o = checkOptions(fn, options, [...deepLiftKeys, ...keys.delta], {
+    booleans: deepLiftBooleans,
+    required: 'baselines',
+  });
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    const distribution = resolveBaselineDistribution(o.baselines, resolved, fn);
+    const n = resolved.batch;
+    const b = distribution[0].shape[0];
+    const target = expandTarget(o.target, b, n, fn, 'sample-major');
+    const fixedNames = model.inputs.map((i) => i.name).filter((name) => !resolved.names.includes(name));
+    const pairs = tf.tidy(() => ({
+      x: resolved.explained.map((x) => repeatRows(x, b, 'sample-major')),
+      b: distribution.map((d) => repeatRows(d, n, 'copy-major')),
+      fixed: resolved.additional.map((a) => repeatRows(a, b, 'sample-major')),
+    }));
+    try {
+      const result = deepLift(model, pairs.x, {
+        target,
+        baselines: pairs.b,
+        additionalInputs: Object.fromEntries(fixedNames.map((name, k) => [name, pairs.fixed[k]])),
+        multiplyByInputs: o.multiplyByInputs,
+        eps: o.eps,
+        returnConvergenceDelta: o.returnConvergenceDelta,
+      });
+      const attributions = tf.tidy(() =>
+        result.attributions.map((a, k) =>
+          tf.mean(tf.reshape(a, [n, b, ...resolved.explained[k].shape.slice(1)]), 1),
+        ),
+      );
+      tf.dispose(result.attributions);
+      return ownResult({
+        attributions: resolved.restore(attributions),
+        ...(result.delta ? { delta: result.delta } : {}),
+      });
+    } finally {
+      tf.dispose([...pairs.x, ...pairs.b, ...pairs.fixed]);
+    }
+  });
 }

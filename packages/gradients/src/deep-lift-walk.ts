@@ -19,8 +19,8 @@ export interface DeepLiftLayer {
 export interface DeepLiftWalkResult {
   /** Model output for the stacked batch [x; b] (2N rows). */
   readonly output: tf.Tensor;
-  /** DeepLift multipliers at the input, x half. */
-  readonly inputMultipliers: tf.Tensor;
+  /** DeepLift multipliers at each graph input, x half (fixed inputs included: pick the explained ones). */
+  readonly inputMultipliers: tf.Tensor[];
   /** Multipliers at the layer tensor (x half) and its difference `a(x) − a(b)`, with `layer`. */
   readonly layerMultipliers?: tf.Tensor;
   readonly layerDelta?: tf.Tensor;
@@ -50,17 +50,17 @@ export function checkDeepLiftOptions(
 }
 
 /**
- * One forward of [x; b] and one reverse walk with DeepLift's rules, batched over samples. Returns x
- * halves only; everything returned is owned by the caller.
+ * One forward of [x; b] and one reverse walk with DeepLift's rules, batched over samples. `stacked` is
+ * the full graph-input list of the 2N rows [x; b] (fixed inputs tiled twice). Returns x halves only;
+ * everything returned is owned by the caller.
  */
 export function deepLiftWalk(
   graph: Graph,
-  x: tf.Tensor,
-  baseline: tf.Tensor,
+  stacked: readonly tf.Tensor[],
   options: { seed: (output: tf.Tensor) => tf.Tensor; eps: number; layer?: DeepLiftLayer; fn: string },
 ): DeepLiftWalkResult {
   const { layer, fn } = options;
-  const n = x.shape[0];
+  const n = stacked[0].shape[0] / 2;
   let captured: { inputs: tf.Tensor[]; output: tf.Tensor } | undefined;
   const hooks: ForwardHook[] = layer
     ? [
@@ -76,14 +76,14 @@ export function deepLiftWalk(
   const xHalf = (t: tf.Tensor) => tf.slice(t, 0, n);
   try {
     return tf.tidy(() => {
-      const walk = reverseWalk(graph, tf.concat([x, baseline], 0), {
+      const walk = reverseWalk(graph, [...stacked], {
         outputGradient: options.seed,
         rules: deepLiftRules(graph, options.eps, fn),
         hooks,
         keep: layer ? [layer.name] : [],
         fn,
       });
-      const result = { output: walk.output, inputMultipliers: xHalf(walk.inputGradients[0]) };
+      const result = { output: walk.output, inputMultipliers: walk.inputGradients.map(xHalf) };
       if (!layer || !captured) return result;
       const atOutput = walk.nodeGradients.get(layer.name) ?? tf.zerosLike(captured.output);
       // Captum reads the tensor entering a layer downstream of the layer's own DeepLift hook, so there

@@ -1,11 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertFinite, resolveBaseline, selectTarget, type Graph, type Target } from '@attrib/core';
-import { checkDeepLiftOptions, deepLiftWalk, stackedTargetSeed } from './deep-lift-walk.js';
-import { checkInputs } from './relu-rules-walk.js';
-import type { AttributionResult, Baselines, TargetOptions } from './types.js';
+import {
+  checkOptions,
+  completenessGap,
+  ownResult,
+  resolveBaselines,
+  selectTarget,
+  type AttributionInputs,
+  type Graph,
+  type PerInput,
+  type ResolvedInputs,
+  type Target,
+} from '@attrib/core';
+import {
+  checkDeepLiftOptions,
+  deepLiftWalk,
+  stackedTargetSeed,
+  type DeepLiftLayer,
+} from './deep-lift-walk.js';
+import { explainedOf, withInputs } from './method-inputs.js';
+import { keys, type AttributionResult, type Baselines, type TargetOptions } from './types.js';
 
 export interface DeepLiftOptions extends TargetOptions {
-  /** Reference input; default 0. */
+  /** Reference input(s); default 0. */
   readonly baselines?: Baselines;
   /** Multiply the multipliers by `x − b` (default true); false returns the multipliers. */
   readonly multiplyByInputs?: boolean;
@@ -14,45 +30,78 @@ export interface DeepLiftOptions extends TargetOptions {
   readonly returnConvergenceDelta?: boolean;
 }
 
+/** The options every DeepLift method takes, and which of them are booleans. */
+export const deepLiftKeys = [...keys.target, 'baselines', 'multiplyByInputs', 'eps'];
+export const deepLiftBooleans = ['multiplyByInputs', 'returnConvergenceDelta'];
+
 /** `Σ attributions − (f(x)[t] − f(b)[t])` per sample, from the stacked output [f(x); f(b)]. */
-export function convergenceDelta(
-  attributions: tf.Tensor,
+export function stackedDelta(
+  attributions: readonly tf.Tensor[],
   stackedOutput: tf.Tensor,
   target: Target | undefined,
   fn: string,
 ): tf.Tensor {
   return tf.tidy(() => {
     const [fx, fb] = tf.split(stackedOutput, 2, 0);
-    const total = tf.sum(tf.reshape(attributions, [attributions.shape[0], -1]), 1);
-    return tf.sub(total, tf.sub(selectTarget(fx, target, fn), selectTarget(fb, target, fn)));
+    return completenessGap(attributions, selectTarget(fx, target, fn), selectTarget(fb, target, fn));
+  });
+}
+
+/**
+ * One DeepLift walk over [x; b] for checked inputs and baselines: the multipliers at every explained
+ * input (and at `layer`), the stacked output. Shared by deepLift, layerDeepLift and neuronDeepLift.
+ */
+export function deepLiftPass(
+  graph: Graph,
+  inputs: ResolvedInputs<unknown>,
+  baselines: readonly tf.Tensor[],
+  options: { seed: (output: tf.Tensor) => tf.Tensor; eps?: number; layer?: DeepLiftLayer; fn: string },
+) {
+  return tf.tidy(() => {
+    const stacked = inputs.assemble(
+      inputs.explained.map((x, k) => tf.concat([x, baselines[k]], 0)),
+      2,
+    );
+    const walk = deepLiftWalk(graph, stacked, { ...options, eps: options.eps ?? 1e-10 });
+    const multipliers = explainedOf(graph, inputs, walk.inputMultipliers);
+    return { ...walk, multipliers };
   });
 }
 
 /**
  * DeepLift with the rescale rule (Shrikumar et al.; Captum `DeepLift`): one forward of [x; b] and one
- * reverse walk where activations pass `Δout/Δin` and max-pools use Captum's rule. Batched.
+ * reverse walk where activations pass `Δout/Δin` and max-pools use Captum's rule. Batched; every
+ * explained input gets its attributions.
  */
-export function deepLift(model: Graph, inputs: tf.Tensor, options: DeepLiftOptions = {}): AttributionResult {
+export function deepLift<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: DeepLiftOptions = {},
+): AttributionResult<PerInput<I>> {
   const fn = 'deepLift';
-  checkInputs(model, inputs, fn);
-  checkDeepLiftOptions(options, fn);
-  const baseline = resolveBaseline(options.baselines, inputs, fn);
-  try {
-    assertFinite(baseline, fn, 'baselines');
-    return tf.tidy(() => {
-      const walk = deepLiftWalk(model, inputs, baseline, {
-        seed: stackedTargetSeed(options.target, fn),
-        eps: options.eps ?? 1e-10,
-        fn,
+  const o = checkOptions(fn, options, [...deepLiftKeys, ...keys.delta], { booleans: deepLiftBooleans });
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    checkDeepLiftOptions(o, fn);
+    const baselines = resolveBaselines(o.baselines, resolved, fn);
+    try {
+      const { attributions, delta } = tf.tidy(() => {
+        const walk = deepLiftPass(model, resolved, baselines, {
+          seed: stackedTargetSeed(o.target, fn),
+          eps: o.eps,
+          fn,
+        });
+        const attributions =
+          o.multiplyByInputs === false
+            ? walk.multipliers
+            : walk.multipliers.map((m, k) => tf.mul(tf.sub(resolved.explained[k], baselines[k]), m));
+        return {
+          attributions,
+          delta: o.returnConvergenceDelta ? stackedDelta(attributions, walk.output, o.target, fn) : undefined,
+        };
       });
-      const attributions =
-        options.multiplyByInputs === false
-          ? walk.inputMultipliers
-          : tf.mul(tf.sub(inputs, baseline), walk.inputMultipliers);
-      if (!options.returnConvergenceDelta) return { attributions };
-      return { attributions, delta: convergenceDelta(attributions, walk.output, options.target, fn) };
-    });
-  } finally {
-    baseline.dispose();
-  }
+      return ownResult({ attributions: resolved.restore(attributions), ...(delta ? { delta } : {}) });
+    } finally {
+      tf.dispose(baselines);
+    }
+  });
 }

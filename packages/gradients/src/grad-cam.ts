@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, invalidArgument, type Graph } from '@attrib/core';
-import { checkInputs } from './relu-rules-walk.js';
-import type { AttributionResult, LayerOptions, TargetOptions } from './types.js';
+import {
+  checkOptions,
+  gradients,
+  invalidArgument,
+  ownResult,
+  tensorRefKey,
+  type AttributionInputs,
+  type Graph,
+  type ResolvedInputs,
+} from '@attrib/core';
+import { withInputs } from './method-inputs.js';
+import { keys, type AttributionResult, type LayerOptions, type TargetOptions } from './types.js';
 
 export interface LayerGradCamOptions extends LayerOptions, TargetOptions {
   /** Apply a ReLU to the map (default false, as Captum). */
@@ -25,54 +34,66 @@ export function upsampleNearest(map: tf.Tensor, input: tf.Tensor, fn: string): t
   return tf.image.resizeNearestNeighbor(map as tf.Tensor4D, [input.shape[1]!, input.shape[2]!]);
 }
 
+const camKeys = [...keys.layer, ...keys.target, 'reluAttributions', 'attrDimSummation', 'upsampleToInput'];
+const camRules = {
+  booleans: ['attributeToLayerInput', 'reluAttributions', 'attrDimSummation', 'upsampleToInput'],
+  required: 'layer',
+};
+
 /**
  * Grad-CAM (Selvaraju et al.; Captum `LayerGradCam`): channel weights = spatial mean of the target's
  * gradient at the layer, map = Σ_c weight·activation. NHWC, so the result is [N,H,W,1]. Batched.
  */
 export function layerGradCam(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: AttributionInputs,
   options: LayerGradCamOptions,
 ): AttributionResult {
-  return gradCamMap(model, inputs, options, 'layerGradCam');
+  const fn = 'layerGradCam';
+  const o = checkOptions(fn, options, camKeys, camRules);
+  return withInputs(model, inputs, o, fn, 'values', (resolved) =>
+    ownResult({ attributions: gradCamMap(model, resolved, o, fn) }),
+  );
 }
 
-/** Grad-CAM under the name of the calling method (for its error messages). */
+/** The Grad-CAM map for checked inputs, under the name of the calling method (for its error messages). */
 export function gradCamMap(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: ResolvedInputs<unknown>,
   options: LayerGradCamOptions,
   fn: string,
-): AttributionResult {
-  checkInputs(model, inputs, fn);
-  if (options === null || typeof options !== 'object' || typeof options.layer !== 'string') {
-    throw invalidArgument(fn, 'layer', 'a node name', options?.layer);
-  }
+): tf.Tensor {
+  if (typeof options.layer !== 'string') throw invalidArgument(fn, 'layer', 'a node name', options.layer);
   const ref = {
     node: options.layer,
     at: options.attributeToLayerInput ? ('input' as const) : ('output' as const),
   };
-  const result = gradients(model, inputs, { target: options.target, tensors: [ref], fn });
+  // The backward stops at the layer (no input gradient), so integer inputs below it are fine.
+  const result = gradients(model, inputs.assemble(inputs.explained), {
+    target: options.target,
+    tensors: [ref],
+    inputGradients: false,
+    fn,
+  });
   try {
-    return {
-      attributions: tf.tidy(() => {
-        const key = options.attributeToLayerInput ? `${options.layer}:input` : options.layer;
-        const gradient = result.tensorGradients.get(key)!;
-        const activation = result.activations.get(key)!;
-        // Spatial axes are those between the batch and the channel (last) axis; a dense layer has none.
-        const spatial = Array.from({ length: Math.max(gradient.rank - 2, 0) }, (_, i) => i + 1);
-        const weights = spatial.length ? tf.mean(gradient, spatial, true) : gradient;
-        let map = tf.mul(weights, activation);
-        if (options.attrDimSummation !== false) map = tf.sum(map, -1, true);
-        if (options.reluAttributions) map = tf.relu(map);
-        return options.upsampleToInput ? upsampleNearest(map, inputs, fn) : map;
-      }),
-    };
+    return tf.tidy(() => {
+      const key = tensorRefKey(ref);
+      const gradient = result.tensorGradients.get(key)!;
+      const activation = result.activations.get(key)!;
+      // Spatial axes are those between the batch and the channel (last) axis; a dense layer has none.
+      const spatial = Array.from({ length: Math.max(gradient.rank - 2, 0) }, (_, i) => i + 1);
+      const weights = spatial.length ? tf.mean(gradient, spatial, true) : gradient;
+      let map = tf.mul(weights, activation);
+      if (options.attrDimSummation !== false) map = tf.sum(map, -1, true);
+      if (options.reluAttributions) map = tf.relu(map);
+      if (!options.upsampleToInput) return map;
+      const image = inputs.explained.find((x) => x.rank === 4) ?? inputs.explained[0];
+      return upsampleNearest(map, image, fn);
+    });
   } finally {
     tf.dispose([
       result.output,
       result.objective,
-      ...result.inputGradients,
       ...result.tensorGradients.values(),
       ...result.activations.values(),
     ]);

@@ -1,20 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  gradients,
+  checkOptions,
+  convergenceDelta,
+  expandTarget,
+  forEachChunk,
   invalidArgument,
-  selectTarget,
-  shapeMismatch,
-  yieldToEventLoop,
+  normalTensor,
+  ownResult,
+  resolveBaselineDistribution,
+  seededRandom,
+  uniformTensor,
+  type AttributionInputs,
   type Graph,
+  type PerInput,
+  type ResolvedInputs,
+  type SeededRandom,
 } from '@attrib/core';
-import { checkInput } from './approximation-input.js';
-import { accumulate, repeatTarget, stepChunks, sumSteps } from './approximation-path.js';
-import { normalTensor, seededRandom, uniformTensor, type SeededRandom } from '@attrib/core';
-import type { AttributionResult, BatchingOptions, TargetOptions } from './types.js';
+import { accumulateAll, stepsPerPass, sumSteps } from './approximation-path.js';
+import { explainedGradients, withInputs } from './method-inputs.js';
+import { keys, type AttributionResult, type BatchingOptions, type TargetOptions } from './types.js';
 
 export interface GradientShapOptions extends TargetOptions, BatchingOptions {
-  /** The baseline distribution: `[M, …one sample's shape]`, drawn from uniformly with replacement. */
-  readonly baselines: tf.Tensor;
+  /**
+   * The baseline distribution: `[M, …one sample's shape]`, drawn from uniformly with replacement; a
+   * list or record of such tensors (same M) for several inputs, drawn with one index for all.
+   */
+  readonly baselines: tf.Tensor | readonly tf.Tensor[] | Readonly<Record<string, tf.Tensor>>;
   /** Random (baseline, α) draws per sample (default 5, as Captum). */
   readonly nSamples?: number;
   /** Standard deviation of Gaussian noise added to the input first (default 0, as Captum). */
@@ -28,20 +39,39 @@ export interface GradientShapOptions extends TargetOptions, BatchingOptions {
   readonly returnConvergenceDelta?: boolean;
 }
 
-/** One copy's draws for all samples: noisy input, its baseline, and α, built in a fixed order. */
-function drawCopy(input: tf.Tensor, baselines: tf.Tensor, stdev: number, random: SeededRandom) {
-  const batch = input.shape[0];
-  const noise = normalTensor(input.shape, stdev, random);
-  const picks = Int32Array.from({ length: batch }, () => Math.floor(random.uniform() * baselines.shape[0]));
-  const alpha = uniformTensor([batch, ...input.shape.slice(1).map(() => 1)], random);
+interface Draw {
+  readonly noisy: tf.Tensor[];
+  readonly baseline: tf.Tensor[];
+  readonly point: tf.Tensor[];
+}
+
+/** One copy's draws for all samples: noisy inputs, their baselines (one index per sample), α per sample. */
+function drawCopy(
+  inputs: ResolvedInputs<unknown>,
+  baselines: readonly tf.Tensor[],
+  stdev: number,
+  random: SeededRandom,
+): Draw {
+  const batch = inputs.batch;
+  // No noise asked for: no draws either, so the baseline picks and α do not depend on the input sizes.
+  const noise = inputs.explained.map((x) => (stdev === 0 ? tf.zerosLike(x) : normalTensor(x.shape, stdev, random)));
+  const picks = Int32Array.from({ length: batch }, () =>
+    Math.floor(random.uniform() * baselines[0].shape[0]),
+  );
+  const alpha = uniformTensor([batch], random);
   try {
     return tf.tidy(() => {
-      const noisy = tf.add(input, noise);
-      const baseline = tf.gather(baselines, tf.tensor1d(picks, 'int32'));
-      return { noisy, baseline, point: tf.add(baseline, tf.mul(alpha, tf.sub(noisy, baseline))) };
+      const noisy = inputs.explained.map((x, k) => tf.add(x, noise[k]));
+      const index = tf.tensor1d(picks, 'int32');
+      const baseline = baselines.map((b) => tf.gather(b, index));
+      const point = noisy.map((x, k) => {
+        const a = tf.reshape(alpha, [batch, ...x.shape.slice(1).map(() => 1)]);
+        return tf.add(baseline[k], tf.mul(a, tf.sub(x, baseline[k])));
+      });
+      return { noisy, baseline, point };
     });
   } finally {
-    tf.dispose([noise, alpha]);
+    tf.dispose([...noise, alpha]);
   }
 }
 
@@ -49,90 +79,110 @@ function drawCopy(input: tf.Tensor, baselines: tf.Tensor, stdev: number, random:
  * GradientShap (Lundberg & Lee), as Captum computes it: for each sample, `nSamples` draws of a
  * baseline `b` from the distribution and `α ~ U[0, 1)`; the gradient at `b + α (x' − b)` (x' = x plus
  * optional noise) times `(x' − b)`, averaged over the draws. The draws of all samples are stacked into
- * as few passes as `internalBatchSize` allows.
+ * as few passes as `internalBatchSize` (or the memory budget) allows.
  */
-export async function gradientShap(
+export async function gradientShap<I extends AttributionInputs>(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: I,
   options: GradientShapOptions,
-): Promise<AttributionResult> {
+): Promise<AttributionResult<PerInput<I>>> {
   const fn = 'gradientShap';
-  const input = checkInput(model, inputs, fn);
-  const { baselines } = options ?? {};
-  if (!(baselines instanceof tf.Tensor))
-    throw invalidArgument(fn, 'baselines', 'a tensor [M, …] of baseline samples', baselines);
-  if (
-    baselines.rank !== input.rank ||
-    baselines.shape.slice(1).join() !== input.shape.slice(1).join() ||
-    baselines.shape[0] < 1
-  ) {
-    throw shapeMismatch(
-      fn,
+  const o = checkOptions(
+    fn,
+    options,
+    [
+      ...keys.target,
       'baselines',
-      `[M, ${input.shape.slice(1)}] (M ≥ 1 baseline samples)`,
-      baselines.shape,
-    );
-  }
-  const nSamples = options.nSamples ?? 5;
-  if (!Number.isInteger(nSamples) || nSamples < 1)
-    throw invalidArgument(fn, 'nSamples', 'a positive integer', nSamples);
-  const stdev = options.stdevs ?? 0;
-  if (!Number.isFinite(stdev) || stdev < 0) throw invalidArgument(fn, 'stdevs', 'a finite number ≥ 0', stdev);
-  const batch = input.shape[0];
-  repeatTarget(options.target, 1, batch, fn);
-  const chunks = stepChunks(nSamples, batch, options.internalBatchSize, fn);
-  const random = seededRandom(options.seed ?? 0);
-  let total: tf.Tensor | undefined;
-  const deltas: tf.Tensor[] = [];
-  try {
-    for (let c = 0; c < chunks.length; c++) {
-      if (c > 0) await yieldToEventLoop();
-      const [start, end] = chunks[c];
-      const draws = Array.from({ length: end - start }, () => drawCopy(input, baselines, stdev, random));
-      const stacked = tf.tidy(() => ({
-        point: tf.concat(
-          draws.map((d) => d.point),
-          0,
-        ),
-        difference: tf.concat(
-          draws.map((d) => tf.sub(d.noisy, d.baseline)),
-          0,
-        ),
-        // The two ends of every draw's path, stacked for the delta's single forward pass.
-        ends: options.returnConvergenceDelta
-          ? tf.concat([...draws.map((d) => d.noisy), ...draws.map((d) => d.baseline)], 0)
-          : undefined,
-      }));
-      tf.dispose(draws.flatMap((d) => [d.noisy, d.baseline, d.point]));
-      try {
-        const target = repeatTarget(options.target, end - start, batch, fn);
-        const result = gradients(model, stacked.point, { target, fn });
-        tf.dispose([result.output, result.objective]);
-        const [gradient] = result.inputGradients;
-        const [part, delta] = tf.tidy(() => {
-          const rows = tf.mul(gradient, stacked.difference);
-          const summed = sumSteps(rows, new Array<number>(end - start).fill(1), batch);
-          if (!stacked.ends) return [summed];
-          const rowCount = rows.shape[0];
-          const values = selectTarget(
-            model.forward(stacked.ends, { fn }).output,
-            repeatTarget(target, 2, rowCount, fn),
-            fn,
+      'nSamples',
+      'stdevs',
+      'seed',
+      'internalBatchSize',
+      'memoryBudget',
+      'onProgress',
+      ...keys.delta,
+    ],
+    { booleans: ['returnConvergenceDelta'], required: 'baselines' },
+  );
+  return withInputs(model, inputs, o, fn, 'gradient', async (resolved) => {
+    const baselines = resolveBaselineDistribution(o.baselines, resolved, fn);
+    const nSamples = o.nSamples ?? 5;
+    if (!Number.isInteger(nSamples) || nSamples < 1)
+      throw invalidArgument(fn, 'nSamples', 'a positive integer', nSamples);
+    const stdev = o.stdevs ?? 0;
+    if (typeof stdev !== 'number' || !Number.isFinite(stdev) || stdev < 0)
+      throw invalidArgument(fn, 'stdevs', 'a finite number ≥ 0', stdev);
+    const batch = resolved.batch;
+    expandTarget(o.target, 1, batch, fn);
+    const steps = stepsPerPass(model, resolved, o, fn);
+    const random = seededRandom(o.seed ?? 0);
+    let totals: tf.Tensor[] | undefined;
+    const deltas: tf.Tensor[] = [];
+    try {
+      await forEachChunk(
+        nSamples,
+        steps,
+        { fn, onProgress: o.onProgress, stage: 'baseline draws', rowsPerItem: batch },
+        (start, end) => {
+          const copies = end - start;
+          const draws = Array.from({ length: copies }, () => drawCopy(resolved, baselines, stdev, random));
+          const stack = (pick: (d: Draw) => tf.Tensor[]) =>
+            resolved.explained.map((_, k) =>
+              tf.concat(
+                draws.map((d) => pick(d)[k]),
+                0,
+              ),
+            );
+          const points = stack((d) => d.point);
+          const differences = tf.tidy(() =>
+            resolved.explained.map((_, k) =>
+              tf.concat(
+                draws.map((d) => tf.sub(d.noisy[k], d.baseline[k])),
+                0,
+              ),
+            ),
           );
-          const gap = tf.sub(tf.slice(values, [0], [rowCount]), tf.slice(values, [rowCount], [rowCount]));
-          return [summed, tf.sub(tf.sum(tf.reshape(rows, [rowCount, -1]), 1), gap)];
-        });
-        gradient.dispose();
-        total = accumulate(total, part);
-        if (delta) deltas.push(delta);
-      } finally {
-        tf.dispose([stacked.point, stacked.difference, ...(stacked.ends ? [stacked.ends] : [])]);
-      }
-      options.onProgress?.({ done: end, total: nSamples, stage: 'baseline draws' });
+          const ends = o.returnConvergenceDelta ? [stack((d) => d.noisy), stack((d) => d.baseline)] : [];
+          tf.dispose(draws.flatMap((d) => [...d.noisy, ...d.baseline, ...d.point]));
+          try {
+            const target = expandTarget(o.target, copies, batch, fn);
+            const grads = explainedGradients(
+              model,
+              resolved.assemble(points, copies),
+              resolved,
+              { target },
+              fn,
+            );
+            const rows = tf.tidy(() => grads.map((g, k) => tf.mul(g, differences[k])));
+            tf.dispose(grads);
+            totals = accumulateAll(
+              totals,
+              rows.map((r) => sumSteps(r, new Array<number>(copies).fill(1), batch)),
+            );
+            if (o.returnConvergenceDelta) {
+              deltas.push(
+                convergenceDelta(
+                  model,
+                  resolved.assemble(ends[0], copies),
+                  resolved.assemble(ends[1], copies),
+                  target,
+                  rows,
+                  fn,
+                ),
+              );
+            }
+            tf.dispose(rows);
+          } finally {
+            tf.dispose([...points, ...differences, ...ends.flat()]);
+          }
+        },
+      );
+      const attributions = tf.tidy(() => totals!.map((t) => tf.div(t, nSamples)));
+      return ownResult({
+        attributions: resolved.restore(attributions),
+        ...(o.returnConvergenceDelta ? { delta: tf.concat(deltas, 0) } : {}),
+      });
+    } finally {
+      tf.dispose([...(totals ?? []), ...deltas]);
     }
-    const attributions = tf.tidy(() => tf.div(total!, nSamples));
-    return options.returnConvergenceDelta ? { attributions, delta: tf.concat(deltas, 0) } : { attributions };
-  } finally {
-    tf.dispose([...(total ? [total] : []), ...deltas]);
-  }
+  });
 }

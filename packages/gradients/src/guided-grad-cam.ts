@@ -1,40 +1,42 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Graph } from '@attrib/core';
+import { checkOptions, ownResult, type AttributionInputs, type Graph, type PerInput } from '@attrib/core';
 import { gradCamMap, upsampleNearest } from './grad-cam.js';
+import { layerRules } from './layer-selection.js';
+import { withInputs } from './method-inputs.js';
 import { atEveryRelu } from './relu-rules.js';
 import { ruleInputGradient } from './relu-rules-walk.js';
-import type { AttributionResult, LayerOptions, TargetOptions } from './types.js';
+import { keys, type AttributionResult, type LayerOptions, type TargetOptions } from './types.js';
 
 export interface GuidedGradCamOptions extends LayerOptions, TargetOptions {}
 
 /**
  * Guided Grad-CAM (Captum `GuidedGradCam`): guided backpropagation times the ReLU'd Grad-CAM map of
- * `layer`, upsampled (nearest) to the input's height and width and broadcast over its channels.
+ * `layer`, upsampled (nearest) to each input's height and width and broadcast over its channels.
  */
-export function guidedGradCam(
+export function guidedGradCam<I extends AttributionInputs>(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: I,
   options: GuidedGradCamOptions,
-): AttributionResult {
+): AttributionResult<PerInput<I>> {
   const fn = 'guidedGradCam';
-  const cam = gradCamMap(
-    model,
-    inputs,
-    { ...options, reluAttributions: true, attrDimSummation: true },
-    fn,
-  ).attributions;
-  let guided: tf.Tensor | undefined;
-  try {
-    guided = ruleInputGradient(
-      model,
-      inputs,
-      atEveryRelu('guidedBackprop', fn),
-      { target: options.target },
-      fn,
-    );
-    const gb = guided;
-    return { attributions: tf.tidy(() => tf.mul(gb, upsampleNearest(cam, inputs, fn))) };
-  } finally {
-    tf.dispose([cam, ...(guided ? [guided] : [])]);
-  }
+  const o = checkOptions(fn, options, [...keys.layer, ...keys.target], layerRules);
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    const cam = gradCamMap(model, resolved, { ...o, reluAttributions: true, attrDimSummation: true }, fn);
+    let guided: tf.Tensor[] = [];
+    try {
+      guided = ruleInputGradient(
+        model,
+        resolved,
+        atEveryRelu('guidedBackprop', fn),
+        { target: o.target },
+        fn,
+      );
+      const attributions = tf.tidy(() =>
+        guided.map((gb, k) => tf.mul(gb, upsampleNearest(cam, resolved.explained[k], fn))),
+      );
+      return ownResult({ attributions: resolved.restore(attributions) });
+    } finally {
+      tf.dispose([cam, ...guided]);
+    }
+  });
 }

@@ -35,7 +35,10 @@ export {
   noiseTunnel,
   type NoiseTunnelOptions,
   type NoiseTunnelType,
+  type NoiseTunnelResult,
   type AttributionMethod,
+  type Attributions,
+  type MethodResult,
 } from './noise-tunnel.js';
 export { gradientShap, type GradientShapOptions } from './gradient-shap.js';
 export { layerActivation, type LayerActivationOptions } from './layer-activation.js';
@@ -60,4 +63,6 @@ export {
   type PerLayer,
   type LayerAttributionResult,
   type BatchingOptions,
+  type InputsOptions,
+  type TargetOptions,
 } from './types.js';

@@ -113,7 +113,8 @@ describeWithBackends('integratedGradients', ['cpu'], () => {
       onProgress: (p) => progress.push(p.done),
     });
     expectTensorsClose(chunked.attributions, all.attributions, { atol: 1e-6 });
-    expect(progress).toEqual([2, 4, 6, 8, 10]);
+    // Progress counts rows (samples × steps): two steps of 3 samples per pass.
+    expect(progress).toEqual([6, 12, 18, 24, 30]);
   });
 
   it('every target form equals per-sample runs; a row-wise function target works on the stacked path', async () => {

@@ -1,17 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, type Graph } from '@attrib/core';
+import {
+  checkOptions,
+  convergenceDelta,
+  ownResult,
+  type AttributionInputs,
+  type Graph,
+  type PerInput,
+} from '@attrib/core';
 import { pathSchedule, type ApproximationMethod } from './approximation.js';
-import { checkBaseline, checkInput } from './approximation-input.js';
-import { accumulate, sumSteps, walkPath } from './approximation-path.js';
-import { convergenceDelta, withDelta } from './integrated-gradients-delta.js';
-import type { AttributionResult, Baselines, BatchingOptions, TargetOptions } from './types.js';
+import { accumulateAll, sumSteps, walkPath } from './approximation-path.js';
+import { explainedGradients, withBaselines, withInputs } from './method-inputs.js';
+import {
+  keys,
+  type AttributionResult,
+  type Baselines,
+  type BatchingOptions,
+  type TargetOptions,
+} from './types.js';
 
 /** Captum's method names, in camelCase or as Captum spells them. */
 export type ApproximationMethodName =
   ApproximationMethod | 'riemann_left' | 'riemann_right' | 'riemann_middle' | 'riemann_trapezoid';
 
 export interface PathOptions extends BatchingOptions {
-  /** The reference input; zero when absent. A number, the input's shape, or one sample's shape. */
+  /** The reference input(s); zero when absent. Per input: a number, the input's shape, or one sample's. */
   readonly baselines?: Baselines | null;
   /** Path points (default 50). */
   readonly nSteps?: number;
@@ -20,39 +32,70 @@ export interface PathOptions extends BatchingOptions {
 }
 
 export interface IntegratedGradientsOptions extends TargetOptions, PathOptions {
-  /** Also return `delta = Σ attributions − (f(x)[t] − f(b)[t])` per sample. */
+  /** Also return `delta = Σ attributions − (f(x)[t] − f(b)[t])` per sample (summed over inputs). */
   readonly returnConvergenceDelta?: boolean;
 }
 
+const optionKeys = [...keys.target, ...keys.path, ...keys.delta];
+
 /**
- * Integrated Gradients (Sundararajan et al.): `(x − b) · Σ_k s_k ∂f[t]/∂x (b + α_k (x − b))`. All path
- * points of all samples go through as few forward/backward passes as `internalBatchSize` allows.
+ * Integrated Gradients (Sundararajan et al.): `(x − b) · Σ_k s_k ∂f[t]/∂x (b + α_k (x − b))` for every
+ * explained input. All path points of all samples go through as few forward/backward passes as
+ * `internalBatchSize` (or the memory budget) allows.
  */
-export async function integratedGradients(
+export async function integratedGradients<I extends AttributionInputs>(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: I,
   options: IntegratedGradientsOptions = {},
-): Promise<AttributionResult> {
+): Promise<AttributionResult<PerInput<I>>> {
   const fn = 'integratedGradients';
-  const input = checkInput(model, inputs, fn);
-  const { alphas, stepSizes } = pathSchedule(options, fn);
-  const batch = input.shape[0];
-  const baseline = checkBaseline(options.baselines, input, fn);
-  let total: tf.Tensor | undefined;
-  try {
-    await walkPath({ ...options, fn, input, baseline, alphas }, ({ start, end, points, target }) => {
-      const result = gradients(model, points, { target, fn });
-      tf.dispose([result.output, result.objective]);
-      const [gradient] = result.inputGradients;
-      total = accumulate(total, sumSteps(gradient, stepSizes.slice(start, end), batch));
-      gradient.dispose();
+  const o = checkOptions(fn, options, optionKeys, { booleans: ['returnConvergenceDelta'] });
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    const { alphas, stepSizes } = pathSchedule(o, fn);
+    return withBaselines(o.baselines, resolved, fn, async (baselines) => {
+      let totals: tf.Tensor[] | undefined;
+      try {
+        await walkPath(
+          { ...o, fn, model, inputs: resolved, baselines, alphas },
+          ({ start, end, points, target }) => {
+            const grads = explainedGradients(model, points, resolved, { target }, fn);
+            const steps = stepSizes.slice(start, end);
+            totals = accumulateAll(
+              totals,
+              grads.map((g) => sumSteps(g, steps, resolved.batch)),
+            );
+            tf.dispose(grads);
+          },
+        );
+        const attributions = tf.tidy(() =>
+          resolved.explained.map((x, k) => tf.mul(tf.sub(x, baselines[k]), totals![k])),
+        );
+        const delta = o.returnConvergenceDelta
+          ? guardDelta(attributions, () =>
+              convergenceDelta(
+                model,
+                resolved.assemble(resolved.explained),
+                resolved.assemble(baselines),
+                o.target,
+                attributions,
+                fn,
+              ),
+            )
+          : undefined;
+        return ownResult({ attributions: resolved.restore(attributions), ...(delta ? { delta } : {}) });
+      } finally {
+        tf.dispose(totals ?? []);
+      }
     });
-    const attributions = tf.tidy(() => tf.mul(tf.sub(input, baseline), total!));
-    if (!options.returnConvergenceDelta) return { attributions };
-    return withDelta(attributions, [attributions], () =>
-      convergenceDelta(model, input, baseline, options.target, attributions, fn),
-    );
-  } finally {
-    tf.dispose([baseline, ...(total ? [total] : [])]);
+  });
+}
+
+/** The delta, freeing `owned` (the attributions) when it cannot be computed. */
+export function guardDelta<D>(owned: tf.Tensor[], delta: () => D): D {
+  try {
+    return delta();
+  } catch (error) {
+    tf.dispose(owned);
+    throw error;
   }
 }

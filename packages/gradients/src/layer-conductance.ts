@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Graph } from '@attrib/core';
+import { checkOptions, convergenceDelta, ownResult, type AttributionInputs, type Graph } from '@attrib/core';
 import { pathSchedule } from './approximation.js';
-import { checkBaseline, checkInput } from './approximation-input.js';
 import { accumulate, walkPath } from './approximation-path.js';
-import type { PathOptions } from './integrated-gradients.js';
-import { convergenceDelta, withDelta } from './integrated-gradients-delta.js';
+import { guardDelta, type PathOptions } from './integrated-gradients.js';
 import { layerGradients } from './layer-gradient-probes.js';
-import { perLayer, resolveLayers } from './layer-selection.js';
-import type {
-  LayerAttributionResult,
-  LayerSelection,
-  LayerSelectionOptions,
-  TargetOptions,
+import { layerRules, layerTensors, perLayer, resolveLayers } from './layer-selection.js';
+import { withBaselines, withInputs } from './method-inputs.js';
+import {
+  keys,
+  type LayerAttributionResult,
+  type LayerSelection,
+  type LayerSelectionOptions,
+  type TargetOptions,
 } from './types.js';
 
 export interface LayerConductanceOptions<L extends LayerSelection>
@@ -33,68 +33,73 @@ type Carry = {
  */
 export async function layerConductance<L extends LayerSelection>(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: AttributionInputs,
   options: LayerConductanceOptions<L>,
 ): Promise<LayerAttributionResult<L>> {
   const fn = 'layerConductance';
-  const input = checkInput(model, inputs, fn);
-  const layers = resolveLayers(model, options?.layer, options?.attributeToLayerInput, fn);
-  const { alphas } = pathSchedule(options, fn, { extraPoint: true });
-  const batch = input.shape[0];
-  const baseline = checkBaseline(options.baselines, input, fn);
-  const totals = new Map<string, tf.Tensor>();
-  const carries = new Map<string, Carry>();
-  try {
-    await walkPath({ ...options, fn, input, baseline, alphas }, ({ start, end, points, target }) => {
-      const result = layerGradients(model, points, layers, target, fn);
+  const o = checkOptions(fn, options, [...keys.layer, ...keys.target, ...keys.path, ...keys.delta], {
+    booleans: [...layerRules.booleans, 'returnConvergenceDelta'],
+    required: 'layer',
+  });
+  // The path runs in input space: integer inputs cannot be interpolated.
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    const layers = resolveLayers(model, o.layer, o.attributeToLayerInput, fn);
+    const { alphas } = pathSchedule(o, fn, { extraPoint: true });
+    const batch = resolved.batch;
+    return withBaselines(o.baselines, resolved, fn, async (baselines) => {
+      const totals = new Map<string, tf.Tensor>();
+      const carries = new Map<string, Carry>();
       try {
-        for (const l of layers) {
-          const previous = carries.get(l.key);
-          const unitShape = result.activations.get(l.key)!.shape.slice(1);
-          const [sum, carry] = tf.tidy((): [tf.Tensor | undefined, Carry] => {
-            // Steps as rows of [steps, N·F]: slicing and summing over leading rows stays contiguous.
-            let grads = tf.reshape(result.gradients.get(l.key)!, [end - start, -1]);
-            let acts = tf.reshape(result.activations.get(l.key)!, [end - start, -1]);
-            if (previous) {
-              grads = tf.concat([previous.gradient, grads], 0);
-              acts = tf.concat([previous.activation, acts], 0);
+        await walkPath(
+          { ...o, fn, model, inputs: resolved, baselines, alphas },
+          ({ start, end, points, target }) => {
+            const result = layerGradients(model, points, layers, target, fn);
+            try {
+              for (const l of layers) {
+                const previous = carries.get(l.key);
+                const unitShape = result.activations.get(l.key)!.shape.slice(1);
+                const [sum, carry] = tf.tidy((): [tf.Tensor | undefined, Carry] => {
+                  // Steps as rows of [steps, N·F]: slicing and summing over leading rows stays contiguous.
+                  let grads = tf.reshape(result.gradients.get(l.key)!, [end - start, -1]);
+                  let acts = tf.reshape(result.activations.get(l.key)!, [end - start, -1]);
+                  if (previous) {
+                    grads = tf.concat([previous.gradient, grads], 0);
+                    acts = tf.concat([previous.activation, acts], 0);
+                  }
+                  const steps = grads.shape[0];
+                  const last = (t: tf.Tensor) => tf.slice(t, [steps - 1, 0], [1, -1]);
+                  const next: Carry = { gradient: last(grads), activation: last(acts) };
+                  if (steps < 2) return [undefined, next];
+                  const differences = tf.sub(
+                    tf.slice(acts, [1, 0], [steps - 1, -1]),
+                    tf.slice(acts, [0, 0], [steps - 1, -1]),
+                  );
+                  const products = tf.mul(tf.slice(grads, [0, 0], [steps - 1, -1]), differences);
+                  const summed = tf.matMul(tf.ones([1, steps - 1]), products);
+                  return [tf.reshape(summed, [batch, ...unitShape]), next];
+                });
+                if (previous) tf.dispose([previous.gradient, previous.activation]);
+                carries.set(l.key, carry);
+                if (sum) totals.set(l.key, accumulate(totals.get(l.key), sum));
+              }
+            } finally {
+              tf.dispose([...result.gradients.values(), ...result.activations.values()]);
             }
-            const steps = grads.shape[0];
-            const last = (t: tf.Tensor) => tf.slice(t, [steps - 1, 0], [1, -1]);
-            const next: Carry = { gradient: last(grads), activation: last(acts) };
-            if (steps < 2) return [undefined, next];
-            const differences = tf.sub(
-              tf.slice(acts, [1, 0], [steps - 1, -1]),
-              tf.slice(acts, [0, 0], [steps - 1, -1]),
-            );
-            const products = tf.mul(tf.slice(grads, [0, 0], [steps - 1, -1]), differences);
-            const summed = tf.matMul(tf.ones([1, steps - 1]), products);
-            return [tf.reshape(summed, [batch, ...unitShape]), next];
-          });
-          if (previous) tf.dispose([previous.gradient, previous.activation]);
-          carries.set(l.key, carry);
-          if (sum) totals.set(l.key, accumulate(totals.get(l.key), sum));
-        }
+          },
+        );
+        const attributions = perLayer(o.layer, layers, (l) => tf.clone(totals.get(l.key)!));
+        if (!o.returnConvergenceDelta) return ownResult({ attributions });
+        const xs = resolved.assemble(resolved.explained);
+        const bs = resolved.assemble(baselines);
+        const delta = guardDelta(layerTensors(attributions), () =>
+          perLayer(o.layer, layers, (l) =>
+            convergenceDelta(model, xs, bs, o.target, [totals.get(l.key)!], fn),
+          ),
+        );
+        return ownResult({ attributions, delta });
       } finally {
-        tf.dispose([...result.gradients.values(), ...result.activations.values()]);
+        tf.dispose([...totals.values(), ...[...carries.values()].flatMap((c) => [c.gradient, c.activation])]);
       }
     });
-    const attributions = perLayer(options.layer, layers, (l) => tf.clone(totals.get(l.key)!));
-    if (!options.returnConvergenceDelta) return { attributions };
-    const owned =
-      attributions instanceof tf.Tensor
-        ? [attributions]
-        : Object.values(attributions as Record<string, tf.Tensor>);
-    return withDelta(attributions, owned, () =>
-      perLayer(options.layer, layers, (l) =>
-        convergenceDelta(model, input, baseline, options.target, totals.get(l.key)!, fn),
-      ),
-    );
-  } finally {
-    tf.dispose([
-      baseline,
-      ...totals.values(),
-      ...[...carries.values()].flatMap((c) => [c.gradient, c.activation]),
-    ]);
-  }
+  });
 }

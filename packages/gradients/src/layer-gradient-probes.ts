@@ -15,12 +15,12 @@ export interface LayerGradients {
  */
 export function layerGradients(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: readonly tf.Tensor[],
   layers: readonly ResolvedLayer[],
   target: Target | undefined,
   fn: string,
 ): LayerGradients {
-  const result = gradients(model, inputs, {
+  const result = gradients(model, [...inputs], {
     target,
     tensors: layers.map((l) => l.ref),
     inputGradients: false,

@@ -1,19 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, selectTarget, yieldToEventLoop, type ForwardHook, type Graph } from '@attrib/core';
-import { pathSchedule } from './approximation.js';
-import { checkBaseline, checkInput } from './approximation-input.js';
 import {
-  accumulate,
-  pathPoints,
-  stepChunks,
-  sumSteps,
-  repeatTarget,
-  tileBatch,
-} from './approximation-path.js';
-import type { PathOptions } from './integrated-gradients.js';
-import { convergenceDelta, withDelta } from './integrated-gradients-delta.js';
-import { resolveLayers } from './layer-selection.js';
-import type { TargetOptions } from './types.js';
+  checkOptions,
+  convergenceDelta,
+  expandTarget,
+  forEachChunk,
+  invalidArgument,
+  ownResult,
+  repeatRows,
+  selectTarget,
+  type AttributionInputs,
+  type ForwardHook,
+  type Graph,
+} from '@attrib/core';
+import { pathSchedule } from './approximation.js';
+import { accumulate, pathPoints, stepsPerPass, sumSteps } from './approximation-path.js';
+import { guardDelta, type PathOptions } from './integrated-gradients.js';
+import { layerRules, resolveLayers } from './layer-selection.js';
+import { withBaselines, withInputs } from './method-inputs.js';
+import { keys, type AttributionResult, type TargetOptions } from './types.js';
 
 export interface LayerIntegratedGradientsOptions extends TargetOptions, PathOptions {
   /** The node whose output (or input, with `attributeToLayerInput`) is integrated along. */
@@ -40,63 +44,81 @@ function replaceLayer(node: string, toInput: boolean, replacement: tf.Tensor): F
  */
 export async function layerIntegratedGradients(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: AttributionInputs,
   options: LayerIntegratedGradientsOptions,
-): Promise<{ attributions: tf.Tensor; delta?: tf.Tensor }> {
+): Promise<AttributionResult> {
   const fn = 'layerIntegratedGradients';
-  const input = checkInput(model, inputs, fn);
-  if (typeof options?.layer !== 'string')
-    throw invalidArgument(fn, 'layer', 'one node name (the path replaces one layer tensor)', options?.layer);
-  const [layer] = resolveLayers(model, options.layer, options.attributeToLayerInput, fn);
-  const toInput = options.attributeToLayerInput === true;
-  const { alphas, stepSizes } = pathSchedule(options, fn);
-  const batch = input.shape[0];
-  repeatTarget(options.target, 1, batch, fn);
-  const chunks = stepChunks(alphas.length, batch, options.internalBatchSize, fn);
-  const baseline = checkBaseline(options.baselines, input, fn);
-  let ends: tf.Tensor[];
-  try {
-    ends = tf.tidy(() => {
-      const { values, output } = model.forward(tf.concat([input, baseline], 0), { fn });
-      // Checks the target before any gradient tape exists: an error thrown mid-tape strands the
-      // tensors tfjs saved for the backward pass.
-      selectTarget(output, repeatTarget(options.target, 2, batch, fn), fn);
-      const both = values.get(layer.value)!;
-      return [tf.slice(both, [0], [batch]), tf.slice(both, [batch], [batch])];
-    });
-  } catch (error) {
-    baseline.dispose();
-    throw error;
-  }
-  const [atInput, atBaseline] = ends;
-  let total: tf.Tensor | undefined;
-  try {
-    for (let c = 0; c < chunks.length; c++) {
-      if (c > 0) await yieldToEventLoop();
-      const [start, end] = chunks[c];
-      const target = repeatTarget(options.target, end - start, batch, fn);
-      const gradient = tf.tidy(() => {
-        const path = pathPoints(atInput, atBaseline, alphas.slice(start, end));
-        const rows = tileBatch(input, end - start);
-        const objective = (replacement: tf.Tensor) =>
-          tf.sum(
-            selectTarget(
-              model.forward(rows, { hooks: [replaceLayer(layer.layer, toInput, replacement)], fn }).output,
-              target,
-              fn,
-            ),
-          ) as tf.Scalar;
-        return sumSteps(tf.grad(objective)(path), stepSizes.slice(start, end), batch);
+  const o = checkOptions(fn, options, [...keys.layer, ...keys.target, ...keys.path, ...keys.delta], {
+    booleans: [...layerRules.booleans, 'returnConvergenceDelta'],
+    required: 'layer',
+  });
+  // The path runs in layer space, so integer inputs (ids into an embedding) are fine.
+  return withInputs(model, inputs, o, fn, 'values', (resolved) => {
+    if (typeof o.layer !== 'string')
+      throw invalidArgument(fn, 'layer', 'one node name (the path replaces one layer tensor)', o.layer);
+    const [layer] = resolveLayers(model, o.layer, o.attributeToLayerInput, fn);
+    const toInput = o.attributeToLayerInput === true;
+    const { alphas, stepSizes } = pathSchedule(o, fn);
+    const batch = resolved.batch;
+    expandTarget(o.target, 1, batch, fn);
+    const steps = stepsPerPass(model, resolved, o, fn);
+    return withBaselines(o.baselines, resolved, fn, async (baselines) => {
+      const [atInput, atBaseline] = tf.tidy(() => {
+        const both = resolved.assemble(
+          resolved.explained.map((x, k) => tf.concat([x, baselines[k]], 0)),
+          2,
+        );
+        const { values, output } = model.forward(both, { fn });
+        // Checks the target before any gradient tape exists: an error thrown mid-tape strands the
+        // tensors tfjs saved for the backward pass.
+        selectTarget(output, expandTarget(o.target, 2, batch, fn), fn);
+        const value = values.get(layer.value)!;
+        return [tf.slice(value, [0], [batch]), tf.slice(value, [batch], [batch])];
       });
-      total = accumulate(total, gradient);
-      options.onProgress?.({ done: end, total: alphas.length, stage: 'path steps' });
-    }
-    const attributions = tf.tidy(() => tf.mul(tf.sub(atInput, atBaseline), total!));
-    if (!options.returnConvergenceDelta) return { attributions };
-    return withDelta(attributions, [attributions], () =>
-      convergenceDelta(model, input, baseline, options.target, attributions, fn),
-    );
-  } finally {
-    tf.dispose([baseline, ...ends, ...(total ? [total] : [])]);
-  }
+      let total: tf.Tensor | undefined;
+      try {
+        await forEachChunk(
+          alphas.length,
+          steps,
+          { fn, onProgress: o.onProgress, stage: 'path steps', rowsPerItem: batch },
+          (start, end) => {
+            const target = expandTarget(o.target, end - start, batch, fn);
+            const gradient = tf.tidy(() => {
+              const path = pathPoints(atInput, atBaseline, alphas.slice(start, end));
+              const rows = resolved.assemble(
+                resolved.explained.map((x) => repeatRows(x, end - start)),
+                end - start,
+              );
+              const objective = (replacement: tf.Tensor) =>
+                tf.sum(
+                  selectTarget(
+                    model.forward(rows, { hooks: [replaceLayer(layer.layer, toInput, replacement)], fn })
+                      .output,
+                    target,
+                    fn,
+                  ),
+                ) as tf.Scalar;
+              return sumSteps(tf.grad(objective)(path), stepSizes.slice(start, end), batch);
+            });
+            total = accumulate(total, gradient);
+          },
+        );
+        const attributions = tf.tidy(() => tf.mul(tf.sub(atInput, atBaseline), total!));
+        if (!o.returnConvergenceDelta) return ownResult({ attributions });
+        const delta = guardDelta([attributions], () =>
+          convergenceDelta(
+            model,
+            resolved.assemble(resolved.explained),
+            resolved.assemble(baselines),
+            o.target,
+            [attributions],
+            fn,
+          ),
+        );
+        return ownResult({ attributions, delta });
+      } finally {
+        tf.dispose([atInput, atBaseline, ...(total ? [total] : [])]);
+      }
+    });
+  });
 }

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, resolveTensorRef, tensorRefKey, type Graph, type TensorRef } from '@attrib/core';
 import type { LayerSelection, PerLayer } from './types.js';
 
@@ -38,4 +38,12 @@ export function perLayer<L extends LayerSelection>(
 ): PerLayer<L> {
   if (typeof layer === 'string') return pick(layers[0]) as PerLayer<L>;
   return Object.fromEntries(layers.map((l) => [l.layer, pick(l)])) as PerLayer<L>;
+}
+
+/** What every layer method's options share: `attributeToLayerInput` must be a boolean. */
+export const layerRules = { booleans: ['attributeToLayerInput'], required: 'layer' };
+
+/** Every tensor of a per-layer result (one tensor, or a record's values). */
+export function layerTensors(result: tf.Tensor | Record<string, tf.Tensor>): tf.Tensor[] {
+  return result instanceof tf.Tensor ? [result] : Object.values(result);
 }

@@ -42,3 +42,10 @@ export function neuronTarget(model: Graph, options: NeuronAttributionOptions, fn
   const value = resolveTensorRef(model, ref, fn);
   return { ref, value, objective: ({ values }) => selectNeuron(values.get(value)!, neuron, fn) };
 }
+
+/** What every neuron method's options share: a boolean flag, and `neuronSelector` as an old name. */
+export const neuronRules = {
+  booleans: ['attributeToNeuronInput'],
+  aliases: { neuronSelector: 'neuron' },
+  required: true,
+};

@@ -1,21 +1,27 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { gradients, type Graph } from '@attrib/core';
-import { checkInput } from './approximation-input.js';
-import { neuronTarget, type NeuronAttributionOptions } from './neuron-gradient-objective.js';
-import type { AttributionResult } from './types.js';
+import { checkOptions, ownResult, type AttributionInputs, type Graph, type PerInput } from '@attrib/core';
+import { explainedGradients, withInputs } from './method-inputs.js';
+import { neuronRules, neuronTarget, type NeuronAttributionOptions } from './neuron-gradient-objective.js';
+import { keys, type AttributionResult, type InputsOptions } from './types.js';
 
-export type NeuronGradientOptions = NeuronAttributionOptions;
+export interface NeuronGradientOptions extends NeuronAttributionOptions, InputsOptions {}
 
-/** NeuronGradient: `∂ neuron/∂x` for every sample, one batched backward pass. */
-export async function neuronGradient(
+/** NeuronGradient: `∂ neuron/∂x` for every sample and explained input, one batched backward pass. */
+export async function neuronGradient<I extends AttributionInputs>(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: I,
   options: NeuronGradientOptions,
-): Promise<AttributionResult> {
+): Promise<AttributionResult<PerInput<I>>> {
   const fn = 'neuronGradient';
-  const input = checkInput(model, inputs, fn);
-  const { objective } = neuronTarget(model, options, fn);
-  const result = gradients(model, input, { objective, fn });
-  tf.dispose([result.output, result.objective]);
-  return { attributions: result.inputGradients[0] };
+  const o = checkOptions(fn, options, [...keys.neuron, 'additionalInputs'], neuronRules);
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    const { objective } = neuronTarget(model, o, fn);
+    const grads = explainedGradients(
+      model,
+      resolved.assemble(resolved.explained),
+      resolved,
+      { objective },
+      fn,
+    );
+    return ownResult({ attributions: resolved.restore(grads) });
+  });
 }

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertFinite,
   invalidArgument,
   resolveTensorRef,
   reverseWalk,
@@ -9,23 +8,16 @@ import {
   type Graph,
   type GraphNode,
   type NeuronSelector,
+  type ResolvedInputs,
   type Target,
 } from '@attrib/core';
+import { explainedOf } from './method-inputs.js';
 
 export interface NeuronOptions {
   /** Node whose output (or input, with `attributeToNeuronInput`) holds the neuron. */
   readonly layer: string;
   readonly neuron: NeuronSelector;
   readonly attributeToNeuronInput?: boolean;
-}
-
-/** Checks what every rule-based method takes: a graph with one input and a finite tensor for it. */
-export function checkInputs(model: Graph, inputs: tf.Tensor, fn: string): void {
-  if (!(inputs instanceof tf.Tensor)) throw invalidArgument(fn, 'inputs', 'a tensor', inputs);
-  if (model.inputs.length !== 1)
-    throw invalidArgument(fn, 'model', 'a graph with one input', `${model.inputs.length} inputs`);
-  model.normalizeInputs(inputs, fn);
-  assertFinite(inputs, fn, 'inputs');
 }
 
 /**
@@ -52,23 +44,28 @@ export function neuronSeed(selector: NeuronSelector, fn: string): (activation: t
   return (activation) => tf.grad((a: tf.Tensor) => tf.sum(selectNeuron(a, selector, fn)))(activation);
 }
 
-/** The input "gradient" when the ReLU rule replaces every ReLU's backward, seeded by a target. */
+/**
+ * The explained inputs' "gradients" when the ReLU rule replaces every ReLU's backward, seeded by a
+ * target or by a neuron; one walk over the full graph-input list.
+ */
 export function ruleInputGradient(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: ResolvedInputs<unknown>,
   rules: (node: GraphNode) => BackwardRule | undefined,
   seed: { target?: Target } | { neuron: NeuronOptions },
   fn: string,
-): tf.Tensor {
-  checkInputs(model, inputs, fn);
+): tf.Tensor[] {
+  const xs = inputs.assemble(inputs.explained);
   const walk =
     'neuron' in seed
-      ? reverseWalk(graphUpToNeuron(model, seed.neuron, fn), inputs, {
+      ? reverseWalk(graphUpToNeuron(model, seed.neuron, fn), xs, {
           outputGradient: neuronSeed(seed.neuron.neuron, fn),
           rules,
           fn,
         })
-      : reverseWalk(model, inputs, { target: seed.target, rules, fn });
+      : reverseWalk(model, xs, { target: seed.target, rules, fn });
   walk.output.dispose();
-  return walk.inputGradients[0];
+  const explained = explainedOf(model, inputs, walk.inputGradients);
+  tf.dispose(walk.inputGradients.filter((g) => !explained.includes(g)));
+  return explained;
 }

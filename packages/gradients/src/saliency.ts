@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gradients, type Graph } from '@attrib/core';
-import { checkInput } from './approximation-input.js';
-import type { AttributionResult, TargetOptions } from './types.js';
+import { checkOptions, ownResult, type AttributionInputs, type Graph, type PerInput } from '@attrib/core';
+import { explainedGradients, withInputs } from './method-inputs.js';
+import { keys, type AttributionResult, type TargetOptions } from './types.js';
 
 export interface SaliencyOptions extends TargetOptions {
   /** Absolute value of the gradient (Captum's default). */
@@ -9,18 +9,18 @@ export interface SaliencyOptions extends TargetOptions {
 }
 
 /** Saliency (Simonyan et al.): `∂f[t]/∂x`, its absolute value by default. One batched backward pass. */
-export async function saliency(
+export async function saliency<I extends AttributionInputs>(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: I,
   options: SaliencyOptions = {},
-): Promise<AttributionResult> {
+): Promise<AttributionResult<PerInput<I>>> {
   const fn = 'saliency';
-  const input = checkInput(model, inputs, fn);
-  const result = gradients(model, input, { target: options.target, fn });
-  tf.dispose([result.output, result.objective]);
-  const [gradient] = result.inputGradients;
-  if (options.abs === false) return { attributions: gradient };
-  const attributions = tf.abs(gradient);
-  gradient.dispose();
-  return { attributions };
+  const o = checkOptions(fn, options, [...keys.target, 'abs'], { booleans: ['abs'] });
+  return withInputs(model, inputs, o, fn, 'gradient', (resolved) => {
+    const grads = explainedGradients(model, resolved.assemble(resolved.explained), resolved, o, fn);
+    if (o.abs === false) return ownResult({ attributions: resolved.restore(grads) });
+    const attributions = grads.map((g) => tf.abs(g));
+    tf.dispose(grads);
+    return ownResult({ attributions: resolved.restore(attributions) });
+  });
 }

@@ -1,21 +1,40 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ProgressCallback, Target } from '@attrib/core';
+import type {
+  AttributionInputs,
+  Baselines as CoreBaselines,
+  Disposable,
+  ProgressCallback,
+  Target,
+} from '@attrib/core';
 
-/** What every attribution method returns; `delta` where the method has a convergence delta. */
-export interface AttributionResult {
-  readonly attributions: tf.Tensor;
+/**
+ * What every attribution method returns: attributions in the structure of the inputs (a tensor, an
+ * array, a record by input name), `delta` where the method has a convergence delta, and `dispose()`,
+ * which frees all of it.
+ */
+export interface AttributionResult<A = tf.Tensor> extends Disposable {
+  readonly attributions: A;
   readonly delta?: tf.Tensor;
 }
 
-/** A reference input: a number (broadcast), or a tensor of the input's shape or of one sample's shape. */
-export type Baselines = number | tf.Tensor;
+/** Baselines per explained input: a number, a tensor, a list, or a record by input name. */
+export type Baselines = CoreBaselines;
 
-export interface TargetOptions {
+export interface InputsOptions {
+  /**
+   * Graph inputs that are not explained (masks, a second sentence's ids, per-sample constants): a record
+   * by input name, or a tensor / list for the last graph inputs. Fixed along paths, tiled with the batch.
+   */
+  readonly additionalInputs?: AttributionInputs;
+}
+
+export interface TargetOptions extends InputsOptions {
   /** Which output to explain; required when the output has more than one column. */
   readonly target?: Target;
 }
 
 export interface ProgressOptions {
+  /** Called after each pass with rows evaluated so far (one row = one sample through one pass). */
   readonly onProgress?: ProgressCallback;
 }
 
@@ -32,7 +51,7 @@ export type LayerSelection = string | readonly string[];
 export type PerLayer<L extends LayerSelection, T = tf.Tensor> = L extends string ? T : Record<string, T>;
 
 /** What a layer method returns: one tensor per layer, and `delta` where the method has one. */
-export interface LayerAttributionResult<L extends LayerSelection> {
+export interface LayerAttributionResult<L extends LayerSelection> extends Disposable {
   readonly attributions: PerLayer<L>;
   readonly delta?: PerLayer<L>;
 }
@@ -45,8 +64,20 @@ export interface LayerSelectionOptions<L extends LayerSelection> {
 
 export interface BatchingOptions extends ProgressOptions {
   /**
-   * Rows (samples × path points) per forward/backward pass, as Captum counts them; all at once when
-   * absent. Must be at least the batch size.
+   * Rows (samples × path points) per forward/backward pass, as Captum counts them. When absent, the
+   * rows that fit core's memory budget (`setMemoryBudget`, or `memoryBudget` for this call). Must be
+   * at least the batch size.
    */
   readonly internalBatchSize?: number;
+  /** Bytes of tensors one pass may hold, for this call (default: core's `getMemoryBudget()`). */
+  readonly memoryBudget?: number;
 }
+
+/** Option keys each family of methods takes: what `checkOptions` accepts (anything else is a typo). */
+export const keys = {
+  target: ['target', 'additionalInputs'],
+  path: ['baselines', 'nSteps', 'method', 'internalBatchSize', 'memoryBudget', 'onProgress'],
+  layer: ['layer', 'attributeToLayerInput'],
+  neuron: ['layer', 'neuron', 'attributeToNeuronInput'],
+  delta: ['returnConvergenceDelta'],
+} as const;

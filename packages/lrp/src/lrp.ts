@@ -2,13 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   AttribError,
   PluginError,
-  assertFinite,
+  checkFiniteTensor,
+  checkOptions,
   gradientRule,
+  guardEngine,
   invalidArgument,
+  ownResult,
+  resolveInputs,
   reverseWalk,
   targetOneHot,
+  type AttributionInputs,
   type BackwardRule,
+  type Disposable,
   type Graph,
+  type PerInput,
   type Target,
 } from '@attrib/core';
 import { canonize, type Canonizer } from './canonizer.js';
@@ -37,12 +44,19 @@ export interface LrpOptions {
   /** Nodes whose relevance (at their output) to return; default none. */
   readonly nodes?: readonly string[] | 'all';
   readonly seed?: OutputSeed;
+  /**
+   * Graph inputs that are not explained (masks, a second sentence's ids): a record by input name, or a
+   * tensor / list for the last graph inputs. They get no relevance of their own.
+   */
+  readonly additionalInputs?: AttributionInputs;
 }
+
+const lrpKeys = ['composite', 'canonizers', 'target', 'outputRelevance', 'nodes', 'seed', 'additionalInputs'];
 
 export interface Conservation {
   /** Σ output relevance per sample [N] (1 with the one-hot seed). */
   readonly output: tf.Tensor1D;
-  /** Σ input relevance per sample [N]. */
+  /** Σ input relevance per sample [N], over every explained input. */
   readonly input: tf.Tensor1D;
   /** Σ relevance arriving at each node's output, per sample [N], for every node reached. */
   readonly nodes: Map<string, tf.Tensor1D>;
@@ -50,9 +64,9 @@ export interface Conservation {
   readonly absorbed: Map<string, tf.Tensor1D>;
 }
 
-export interface LrpResult {
-  /** Relevance at the input, the input's shape. */
-  readonly attributions: tf.Tensor;
+export interface LrpResult<A = tf.Tensor> extends Disposable {
+  /** Relevance at each explained input, in the structure of `inputs` (one tensor for one input). */
+  readonly attributions: A;
   /** The model's output (logits) for `inputs`. */
   readonly output: tf.Tensor;
   /** Relevance at the output of each node asked for in `nodes`. */
@@ -60,9 +74,7 @@ export interface LrpResult {
   readonly conservation: Conservation;
 }
 
-function checkOptions(model: Graph, options: LrpOptions, fn: string): void {
-  if (!options || typeof options !== 'object')
-    throw invalidArgument(fn, 'options', 'an options object', options);
+function checkLrpOptions(model: Graph, options: LrpOptions, fn: string): void {
   if (options.composite !== undefined && typeof options.composite !== 'function') {
     throw invalidArgument(
       fn,
@@ -82,6 +94,16 @@ function checkOptions(model: Graph, options: LrpOptions, fn: string): void {
       'all of them',
     );
   }
+  const relevance = options.outputRelevance;
+  if (relevance !== undefined && typeof relevance !== 'function') {
+    if (!(relevance instanceof tf.Tensor))
+      throw invalidArgument(fn, 'outputRelevance', 'a tensor of the output shape or a function', relevance);
+    if (relevance.isDisposed)
+      throw invalidArgument(fn, 'outputRelevance', 'a live tensor', 'a disposed tensor', 'disposed-tensor');
+    checkFiniteTensor(relevance, fn, 'outputRelevance');
+  }
+  if (options.canonizers !== undefined && !Array.isArray(options.canonizers))
+    throw invalidArgument(fn, 'canonizers', 'a list of canonizers', options.canonizers);
   if (options.nodes !== undefined && options.nodes !== 'all') {
     if (!Array.isArray(options.nodes))
       throw invalidArgument(fn, 'nodes', "a list of node names or 'all'", options.nodes);
@@ -120,50 +142,63 @@ function resolveRules(
  * Layer-wise relevance propagation: one forward pass, then one reverse walk in which every node
  * hands relevance to its inputs by the rule its composite picks (plain gradient where none).
  * Synchronous on purpose: `tf.grad` can wrap a whole call, giving the gradient of an explanation
- * with respect to the model's parameters.
+ * with respect to the model's parameters. Several inputs: relevance comes back for each explained
+ * input, in the structure of `inputs`; integer inputs (token ids) are accepted, and their relevance is
+ * read at the embedding's output with `nodes`.
  */
-export function lrp(model: Graph, inputs: tf.Tensor, options: LrpOptions = {}): LrpResult {
+export function lrp<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: LrpOptions = {},
+): LrpResult<PerInput<I>> {
   const fn = 'lrp';
-  checkOptions(model, options, fn);
-  if (model.inputs.length !== 1) {
-    throw invalidArgument(fn, 'model', 'a graph with one input', `${model.inputs.length} inputs`);
-  }
-  const [input] = model.normalizeInputs(inputs, fn);
-  assertFinite(input, fn, 'inputs');
-  const composite = options.composite ?? epsilonPlus();
-  const seed = options.seed ?? 'onehot';
-  const outputGradient =
-    options.outputRelevance ??
-    (seed === 'logit'
-      ? (output: tf.Tensor) => tf.mul(targetOneHot(output, options.target, fn), output)
-      : undefined);
-  const canonized = canonize(model, options.canonizers ?? [], fn);
-  const ledger = relevanceLedger();
-  try {
-    const rules = resolveRules(canonized.graph, composite, ledger);
-    const keep = options.nodes === 'all' ? 'all' : [...(options.nodes ?? [])];
-    const walk = reverseWalk(canonized.graph, input, {
-      target: options.target,
-      outputGradient,
-      rules: (node) => rules.get(node.name),
-      keep,
-      fn,
-    });
-    const { arrived, absorbed } = ledger.take();
-    const attributions = walk.inputGradients[0];
-    const conservation: Conservation = {
-      output: arrived.has(canonized.graph.output)
-        ? tf.clone(arrived.get(canonized.graph.output)!)
-        : tf.zeros([input.shape[0]]),
-      input: tf.tidy(() => perSampleSum(attributions)),
-      nodes: arrived,
-      absorbed,
-    };
-    return { attributions, output: walk.output, relevances: walk.nodeGradients, conservation };
-  } catch (error) {
-    ledger.dispose();
-    throw error;
-  } finally {
-    canonized.dispose();
-  }
+  const o = checkOptions(fn, options, lrpKeys);
+  checkLrpOptions(model, o, fn);
+  return guardEngine(() => {
+    const resolved = resolveInputs(model, inputs, { fn, additionalInputs: o.additionalInputs });
+    const composite = o.composite ?? epsilonPlus();
+    const seed = o.seed ?? 'onehot';
+    const outputGradient =
+      o.outputRelevance ??
+      (seed === 'logit'
+        ? (output: tf.Tensor) => tf.mul(targetOneHot(output, o.target, fn), output)
+        : undefined);
+    const canonized = canonize(model, o.canonizers ?? [], fn);
+    const ledger = relevanceLedger();
+    try {
+      const rules = resolveRules(canonized.graph, composite, ledger);
+      const keep = o.nodes === 'all' ? 'all' : [...(o.nodes ?? [])];
+      const walk = reverseWalk(canonized.graph, resolved.assemble(resolved.explained), {
+        target: o.target,
+        outputGradient,
+        rules: (node) => rules.get(node.name),
+        keep,
+        fn,
+      });
+      const { arrived, absorbed } = ledger.take();
+      const positions = resolved.names.map((name) => model.inputs.findIndex((i) => i.name === name));
+      const attributions = positions.map((k) => walk.inputGradients[k]);
+      tf.dispose(walk.inputGradients.filter((_, k) => !positions.includes(k)));
+      const conservation: Conservation = {
+        output: arrived.has(canonized.graph.output)
+          ? tf.clone(arrived.get(canonized.graph.output)!)
+          : tf.zeros([resolved.batch]),
+        input: tf.tidy(() => attributions.map(perSampleSum).reduce((a, b) => tf.add(a, b)) as tf.Tensor1D),
+        nodes: arrived,
+        absorbed,
+      };
+      return ownResult({
+        attributions: resolved.restore(attributions),
+        output: walk.output,
+        relevances: walk.nodeGradients,
+        conservation,
+      });
+    } catch (error) {
+      ledger.dispose();
+      throw error;
+    } finally {
+      canonized.dispose();
+      resolved.dispose();
+    }
+  });
 }
