@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  checkOptions,
   createModule,
+  resolveModelInputs,
   invalidArgument,
   yieldToEventLoop,
   type Graph,
@@ -71,8 +73,17 @@ function similarities(a: tf.Tensor, b: tf.Tensor, abs: boolean): number[] {
 export async function modelParameterRandomisation(
   model: Graph,
   inputs: tf.Tensor,
-  options: ParameterRandomisationOptions,
+  rawOptions: ParameterRandomisationOptions,
 ): Promise<ParameterRandomisationResult> {
+  const options = checkOptions(
+    FN,
+    rawOptions,
+    ['explain', 'layers', 'cascading', 'seed', 'abs', 'onProgress'],
+    {
+      booleans: ['cascading', 'abs'],
+    },
+  );
+  resolveModelInputs(model, inputs, { fn: FN }).dispose();
   if (typeof options?.explain !== 'function')
     throw invalidArgument(FN, 'explain', 'a function (model, inputs) => attributions', options?.explain);
   const layers = options.layers

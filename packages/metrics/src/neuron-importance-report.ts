@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, type Graph, type ProgressCallback } from '@attrib/core';
+import { checkOptions, invalidArgument, type Graph, type ProgressCallback } from '@attrib/core';
 import { clusterNeuronImportance, type ClusterImportance } from '@attrib/gradients';
 import { neuronAblationCurves, type AblationMetric, type LabelledInputs } from './neuron-ablation.js';
 import type { CurveSet } from './curve-summary.js';
@@ -132,8 +132,22 @@ export async function neuronImportanceReport(
   model: Graph,
   layer: string,
   clusters: Readonly<Record<string, LabelledInputs>>,
-  options: NeuronImportanceReportOptions = {},
+  rawOptions: NeuronImportanceReportOptions = {},
 ): Promise<NeuronImportanceReport> {
+  const options = checkOptions(FN, rawOptions, [
+    'methods',
+    'at',
+    'holdout',
+    'splitSeed',
+    'seeds',
+    'ks',
+    'mode',
+    'reference',
+    'value',
+    'batchSize',
+    'perturbationsPerEval',
+    'onProgress',
+  ]);
   if (typeof layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', layer);
   model.node(layer, FN);
   if (typeof clusters !== 'object' || clusters === null || Object.keys(clusters).length === 0) {

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument, targetIndices, type Graph, type Target } from '@attrib/core';
+import {
+  checkOptions,
+  invalidArgument,
+  resolveModelInputs,
+  targetIndices,
+  type Graph,
+  type Target,
+} from '@attrib/core';
 import { seededRandom } from '@attrib/core';
 import { spearman } from './statistics.js';
 
@@ -19,9 +26,11 @@ export interface RandomLogitOptions {
 export async function randomLogitCheck(
   model: Graph,
   inputs: tf.Tensor,
-  options: RandomLogitOptions,
+  rawOptions: RandomLogitOptions,
 ): Promise<{ similarity: number[]; otherTarget: Int32Array }> {
   const fn = 'randomLogitCheck';
+  const options = checkOptions(fn, rawOptions, ['explain', 'target', 'seed', 'abs'], { booleans: ['abs'] });
+  resolveModelInputs(model, inputs, { fn }).dispose();
   if (typeof options?.explain !== 'function')
     throw invalidArgument(fn, 'explain', 'a function (inputs, target) => attributions', options?.explain);
   const shape = model.outputShape(inputs, fn);

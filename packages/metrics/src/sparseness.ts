@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { requireTensor, perSampleSize } from './checks.js';
 import { rowsOf } from './statistics.js';
-import { invalidArgument } from '@attrib/core';
+import { checkFiniteTensor, invalidArgument } from '@attrib/core';
 
 function perSample(fn: string, attributions: tf.Tensor, score: (row: Float64Array) => number): tf.Tensor1D {
   requireTensor(fn, 'attributions', attributions);
+  if (attributions.isDisposed)
+    throw invalidArgument(fn, 'attributions', 'a live tensor', 'a disposed tensor', 'disposed-tensor');
+  checkFiniteTensor(attributions, fn, 'attributions');
   if (attributions.rank < 2 || perSampleSize(attributions) === 0) {
     throw invalidArgument(
       fn,
