@@ -65,11 +65,43 @@ describeWithBackends('registerKind', ['cpu'], () => {
   });
 });
 
+describeWithBackends('registerKind checks a declared behaviour, field by field', ['cpu'], () => {
+  const cases: Array<[string, unknown, string]> = [
+    [
+      'a misspelt map',
+      { map: 'elementWise' },
+      "Argument 'definition.behaviour.map' passed to 'registerKind' must be one of 'affine', 'elementwise', 'max', 'bilinear', 'lookup', 'other', but got 'elementWise'.",
+    ],
+    [
+      'an unknown LRP family',
+      { map: 'affine', lrp: 'conv' },
+      "Argument 'definition.behaviour.lrp' passed to 'registerKind' must be one of 'dense', 'convolution', 'activation', 'batchnorm', 'average', 'maxpool', 'add', 'gradient' or absent, but got 'conv'.",
+    ],
+    [
+      'a rule for a method that asks no kind',
+      { map: 'other', rules: { saliency: { name: 'r', backward: () => [] } } },
+      "Argument 'definition.behaviour.rules.saliency' passed to 'registerKind' must be a rule ({ name, backward }) for one of 'deepLift', 'guidedBackprop', 'deconvolution', 'lrp', but got object.",
+    ],
+    [
+      'a rule that is not one',
+      { map: 'other', rules: { deepLift: () => [] } },
+      "Argument 'definition.behaviour.rules.deepLift' passed to 'registerKind' must be a rule ({ name, backward }) for one of 'deepLift', 'guidedBackprop', 'deconvolution', 'lrp', but got a function.",
+    ],
+  ];
+  for (const [title, behaviour, message] of cases) {
+    it(`refuses ${title}, and registers nothing`, () => {
+      const definition = { ...plugin('h3Misdeclared', ([x]) => x), behaviour } as KindDefinition;
+      expect(() => registerKind(definition)).toThrow(message);
+      expect(getKind('h3Misdeclared')).toBeUndefined();
+    });
+  }
+});
+
 describe('kind behaviour', () => {
-  it('every built-in kind declares one, with a map DeepLift knows', () => {
-    const maps = ['affine', 'elementwise', 'max', 'bilinear', 'lookup', 'other'];
-    const missing = builtinKinds.filter((kind) => !maps.includes(getKind(kind)!.behaviour?.map as string));
-    expect(missing).toEqual([]);
+  it('every built-in kind declares one, and it passes the checks a plugin's does', () => {
+    expect(builtinKinds.filter((kind) => !getKind(kind)!.behaviour)).toEqual([]);
+    // Registering the very same definition again changes nothing, but checks its behaviour field by field.
+    for (const kind of builtinKinds) expect(() => registerKind(getKind(kind)!, { replace: true })).not.toThrow();
   });
 
   it('only relu declares itself ReLU-like among the built-ins', () => {

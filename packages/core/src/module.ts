@@ -37,7 +37,8 @@ export type KindCategory =
   | 'other';
 
 /** The rule-based methods, each of which asks a node's kind how to treat it. */
-export type RuleMethod = 'deepLift' | 'guidedBackprop' | 'deconvolution' | 'lrp';
+export type RuleMethod = (typeof ruleMethods)[number];
+const ruleMethods = ['deepLift', 'guidedBackprop', 'deconvolution', 'lrp'] as const;
 
 /**
  * How a kind's output depends on its inputs, which is what picks DeepLift's rule:
@@ -52,7 +53,8 @@ export type RuleMethod = 'deepLift' | 'guidedBackprop' | 'deconvolution' | 'lrp'
  * - `'other'`: none of these (softmax, division, layer norm): DeepLift has no rule and throws, unless
  *   the kind carries `rules.deepLift`.
  */
-export type KindMap = 'affine' | 'elementwise' | 'max' | 'bilinear' | 'lookup' | 'other';
+export type KindMap = (typeof kindMaps)[number];
+const kindMaps = ['affine', 'elementwise', 'max', 'bilinear', 'lookup', 'other'] as const;
 
 /**
  * The layer family LRP's presets map to a rule (Zennit's module types): `'dense'` (ε, or z⁺ in
@@ -61,8 +63,17 @@ export type KindMap = 'affine' | 'elementwise' | 'max' | 'bilinear' | 'lookup' |
  * pools, sums: the norm rule), `'maxpool'` and `'add'` (plain gradient in Zennit's presets, ε in
  * Captum's), `'gradient'` (values only moved or copied: the plain gradient keeps relevance).
  */
-export type LrpFamily =
-  'dense' | 'convolution' | 'activation' | 'batchnorm' | 'average' | 'maxpool' | 'add' | 'gradient';
+export type LrpFamily = (typeof lrpFamilies)[number];
+const lrpFamilies = [
+  'dense',
+  'convolution',
+  'activation',
+  'batchnorm',
+  'average',
+  'maxpool',
+  'add',
+  'gradient',
+] as const;
 
 type NullableParams = Readonly<Record<string, tf.Tensor | null>>;
 
@@ -157,6 +168,7 @@ export function registerKind(definition: KindDefinition, options: { readonly rep
   if (typeof definition.forward !== 'function')
     throw invalidArgument(fn, 'definition.forward', 'a function', definition.forward);
   if (!options || typeof options !== 'object') throw invalidArgument(fn, 'options', 'an object', options);
+  if (definition.behaviour !== undefined) checkBehaviour(definition.behaviour, fn);
   if (kindRegistry.has(definition.kind) && options.replace !== true) {
     throw invalidArgument(
       fn,
@@ -166,6 +178,29 @@ export function registerKind(definition: KindDefinition, options: { readonly rep
     );
   }
   kindRegistry.set(definition.kind, definition);
+}
+
+/** A misspelt behaviour would make every rule-based method refuse the kind later; refuse it now, by field. */
+function checkBehaviour(behaviour: KindBehaviour, fn: string): void {
+  const oneOf = (values: readonly string[]) => `one of ${values.map((v) => `'${v}'`).join(', ')}`;
+  if (!behaviour || typeof behaviour !== 'object')
+    throw invalidArgument(fn, 'definition.behaviour', 'an object (KindBehaviour)', behaviour);
+  if (!(kindMaps as readonly unknown[]).includes(behaviour.map))
+    throw invalidArgument(fn, 'definition.behaviour.map', oneOf(kindMaps), behaviour.map);
+  if (behaviour.lrp !== undefined && !(lrpFamilies as readonly unknown[]).includes(behaviour.lrp))
+    throw invalidArgument(fn, 'definition.behaviour.lrp', `${oneOf(lrpFamilies)} or absent`, behaviour.lrp);
+  if (behaviour.relu !== undefined && typeof behaviour.relu !== 'boolean')
+    throw invalidArgument(fn, 'definition.behaviour.relu', 'a boolean', behaviour.relu);
+  for (const [method, rule] of Object.entries(behaviour.rules ?? {})) {
+    if (!(ruleMethods as readonly string[]).includes(method) || typeof rule?.backward !== 'function') {
+      throw invalidArgument(
+        fn,
+        `definition.behaviour.rules.${method}`,
+        `a rule ({ name, backward }) for ${oneOf(ruleMethods)}`,
+        rule,
+      );
+    }
+  }
 }
 
 export function getKind(kind: string): KindDefinition | undefined {
