@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Graph, ModelImportError, invalidArgument, type GraphInput, type GraphNode } from '@attrib/core';
 import { ImportContext, NodeView, computed, type Computed, type Layouts, type Value } from './context.js';
 import { folds } from './fold.js';
-import { channelsLast, isPermutationOf, plain } from './layout.js';
+import { channelsLast, plain } from './layout.js';
 import { mappers } from './ops.js';
 import { ModelProto, int64ToNumber, type OnnxModelProto, type OnnxNodeProto } from './schema.js';
 import { tensorFromProto } from './tensor.js';
@@ -221,12 +221,15 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
         'malformed-model',
         `${fn}: the output '${outputName}' is a constant or missing`,
       );
-    const keepsChannelsLast =
-      layouts === 'nhwc' &&
-      out.shape.length >= 2 &&
-      isPermutationOf(out.layout, out.shape) &&
-      out.layout.perm.every((p, i) => p === channelsLast(out.shape).perm[i]);
-    const output = keepsChannelsLast ? out.node : ctx.inLayout(out, plain(out.shape));
+    // An image model (a float input of rank ≥ 3, converted to channels-last) gives its maps channels-last too.
+    const imageModel = inputInfos.some((info) => {
+      const input = values.get(info.name) as Computed;
+      return layouts === 'nhwc' && input.dtype === 'float32' && input.shape.length >= 2;
+    });
+    const output = ctx.inLayout(
+      out,
+      imageModel && out.shape.length >= 2 ? channelsLast(out.shape) : plain(out.shape),
+    );
     const result = renameByModulePath(inputs, ctx.nodes, output, provisional);
     tf.dispose(scratch);
     return result;
