@@ -98,10 +98,11 @@ describeWithBackends('registerKind checks a declared behaviour, field by field',
 });
 
 describe('kind behaviour', () => {
-  it('every built-in kind declares one, and it passes the checks a plugin's does', () => {
+  it("every built-in kind declares one, and it passes the checks a plugin's does", () => {
     expect(builtinKinds.filter((kind) => !getKind(kind)!.behaviour)).toEqual([]);
     // Registering the very same definition again changes nothing, but checks its behaviour field by field.
-    for (const kind of builtinKinds) expect(() => registerKind(getKind(kind)!, { replace: true })).not.toThrow();
+    for (const kind of builtinKinds)
+      expect(() => registerKind(getKind(kind)!, { replace: true })).not.toThrow();
   });
 
   it('only relu declares itself ReLU-like among the built-ins', () => {
