@@ -118,7 +118,19 @@ export { ensureTfjsExtras } from './setup.js';
 export { conv2dInputGradient, type ConvPadding } from './fast-conv-gradient.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';
 export { streamingStats, type StreamingStats, type StreamingStatsState } from './streaming-stats.js';
-export { seededRandom, randomPermutation, normalTensor, uniformTensor, type SeededRandom } from './random.js';
+export {
+  seededRandom,
+  randomPermutation,
+  normalTensor,
+  uniformTensor,
+  streamSeed,
+  rowStreams,
+  normalRows,
+  uniformRows,
+  checkSeed,
+  type SeededRandom,
+  type RowStreams,
+} from './random.js';
 export {
   parseFeatureMask,
   coalitionKeepMasks,

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from './errors.js';
 
 /**
  * A seeded source of random numbers, identical on every backend and runtime, so that sampled methods
  * (noise tunnel, Shapley sampling, LIME, random-k ablation) are reproducible. Calling it returns a
- * uniform number in [0, 1); `normal()` a standard normal one.
+ * uniform number in [0, 1); `normal()` a standard normal one. Every seed is a seed, 0 included (tfjs's
+ * own random ops treat 0 as "no seed"; Attrib never passes seeds to them).
  */
 export interface SeededRandom {
   (): number;
@@ -66,4 +68,66 @@ export function uniformTensor(shape: readonly number[], random: SeededRandom, lo
   const data = new Float32Array(size);
   for (let i = 0; i < size; i++) data[i] = low + (high - low) * random.uniform();
   return tf.tensor(data, [...shape]);
+}
+
+/**
+ * The seed of one independent stream, mixed from `seed` and integer keys (which sample, which copy,
+ * which input, ...). Draws made from `seededRandom(streamSeed(seed, ...keys))` depend on the seed and
+ * on what they are for, never on how many samples share a batch or how the work is chunked.
+ */
+export function streamSeed(seed: number, ...keys: readonly number[]): number {
+  // murmur3's 32-bit finaliser after each key: every key bit reaches every seed bit.
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const key of [...keys, keys.length]) {
+    h = Math.imul(h ^ (key >>> 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
+/** A stream per row of a tensor: row r draws from `seededRandom(streamSeed(seed, ...keyOf(r)))`. */
+export type RowStreams = (row: number) => SeededRandom;
+
+/**
+ * Row streams keyed by what each row is: e.g. `rowStreams(seed, (r) => [input, copy(r), sample(r)])`
+ * for noisy copies, so that a sample's noise is the same whatever the batch size or chunking.
+ */
+export function rowStreams(seed: number, keyOf: (row: number) => readonly number[]): RowStreams {
+  return (row) => seededRandom(streamSeed(seed, ...keyOf(row)));
+}
+
+function rowsTensor(shape: readonly number[], streams: RowStreams, draw: (random: SeededRandom) => number) {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const perRow = shape.length === 0 || shape[0] === 0 ? 0 : size / shape[0];
+  const data = new Float32Array(size);
+  for (let r = 0; r < (shape[0] ?? 0); r++) {
+    const random = streams(r);
+    for (let j = 0; j < perRow; j++) data[r * perRow + j] = draw(random);
+  }
+  return tf.tensor(data, [...shape]);
+}
+
+/** A float32 tensor of N(mean, stdev²) values, [rows, ...]; row r drawn from `streams(r)`. */
+export function normalRows(
+  shape: readonly number[],
+  stdev: number,
+  streams: RowStreams,
+  mean = 0,
+): tf.Tensor {
+  return rowsTensor(shape, streams, (random) => mean + stdev * random.normal());
+}
+
+/** A float32 tensor of uniform values in [low, high), [rows, ...]; row r drawn from `streams(r)`. */
+export function uniformRows(shape: readonly number[], streams: RowStreams, low = 0, high = 1): tf.Tensor {
+  return rowsTensor(shape, streams, (random) => low + (high - low) * random.uniform());
+}
+
+/** A `seed` option: an integer (0 is a seed like any other), default 0; otherwise a typed error. */
+export function checkSeed(fn: string, seed: unknown, argument = 'seed'): number {
+  if (seed === undefined) return 0;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
+    throw invalidArgument(fn, argument, 'an integer', seed);
+  return seed;
 }
