@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithBackends, tinyModels } from '@attrib/test-utils';
 import { gradients, loadModel, type ConformanceAdapter } from '@attrib/core';
+import { writeOnnx } from '@attrib/onnx';
 import { compareValues } from './compare.js';
+import type { Fixture } from './fixtures.js';
+import { foldedNodeConflicts, foldedNodes } from './folded-nodes.js';
 import { runConformance } from './run.js';
 
 const tolerance = { atol: 1e-5, rtol: 1e-4 };
@@ -72,5 +75,75 @@ describe('compareValues', () => {
     expect(compareValues([1.001], [1], { atol: 1e-4, rtol: 1e-4 }).ok).toBe(false);
     expect(compareValues([NaN], [1], { atol: 1, rtol: 1 }).ok).toBe(false);
     expect(compareValues([0, 3], [0, 1], tolerance).worst).toEqual({ index: 1, actual: 3, expected: 1 });
+  });
+});
+
+describeWithBackends('runConformance --model-format', ['cpu'], () => {
+  const saliency: ConformanceAdapter = {
+    specificationVersion: 'attrib-conformance/1',
+    library: 'test',
+    method: 'Saliency',
+    run: (model, c) => {
+      const { inputGradients, output, objective } = gradients(model, c.inputs, { target: c.options.target as number });
+      tf.dispose([output, objective]);
+      return { attributions: inputGradients[0] };
+    },
+  };
+
+  it('loads models/<id>.onnx, and skips models that lack the requested file', async () => {
+    const root = makeFixtures();
+    const spec = tinyModels.mlp();
+    const [fc1, , fc2] = spec.nodes as Array<{ weight: { shape: number[]; data: number[] }; bias: { shape: number[]; data: number[] } }>;
+    const onnx = writeOnnx({
+      inputs: [{ name: 'x', shape: ['N', 3] }],
+      outputs: [{ name: 'y' }],
+      initializers: { w1: fc1.weight, b1: fc1.bias, w2: fc2.weight, b2: fc2.bias },
+      nodes: [
+        { op: 'Gemm', name: '/fc1/Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'] },
+        { op: 'Relu', name: '/relu1/Relu', inputs: ['h'], outputs: ['r'] },
+        { op: 'Gemm', name: '/fc2/Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'] },
+      ],
+    });
+    writeFileSync(join(root, 'models', 'tiny_mlp.onnx'), onnx);
+    const adapters = new Map([['test/Saliency', saliency]]);
+    const report = await runConformance({ fixtures: root, adapters, modelFormat: 'onnx' });
+    expect(Object.fromEntries(report.cases.map((c) => [c.id.split('/').pop(), c.status]))).toEqual({ ok: 'pass', wrong: 'fail', leak: 'skipped', none: 'skipped' });
+    expect(report.models).toEqual([{ id: 'tiny_mlp', status: 'pass', maxAbsError: expect.any(Number) }]);
+    const layers = await runConformance({ fixtures: root, adapters, modelFormat: 'layers' });
+    expect(layers.cases.map((c) => c.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    expect(layers.cases[0].message).toBe('no models/tiny_mlp.layers/model.json: this model has no layers file');
+    expect(layers.models).toEqual([{ id: 'tiny_mlp', status: 'skipped', maxAbsError: 0, message: layers.cases[0].message }]);
+  });
+});
+
+describe('foldedNodeConflicts', () => {
+  // The tiny CNN with its BatchNorm folded away, as torch.onnx exports it.
+  const reference = loadModel(tinyModels.cnn());
+  const bn = reference.nodes.find((n) => n.module.kind === 'batchnorm')!;
+  const imported = reference.derive({
+    nodes: reference.nodes.filter((n) => n !== bn).map((n) => (n.inputs[0] === bn.name ? { ...n, inputs: bn.inputs } : n)),
+  });
+  const folded = foldedNodes(reference, imported);
+  const fixture = (method: string, options: Record<string, unknown>) => ({ method, options }) as unknown as Fixture;
+
+  it('finds the folded BatchNorm and the node that absorbed it', () => {
+    expect(folded).toEqual([{ node: bn.name, into: bn.inputs[0] }]);
+  });
+
+  it('skips cases naming either node, or giving the BatchNorm a rule of its own', () => {
+    expect(foldedNodeConflicts(folded, fixture('LayerActivation', { layer: bn.name })).skip).toMatch(/has no node/);
+    expect(foldedNodeConflicts(folded, fixture('LayerActivation', { layer: bn.inputs[0] })).skip).toMatch(/absorbed/);
+    expect(foldedNodeConflicts(folded, fixture('LRP', {})).skip).toMatch(/its own rule/);
+    const pass = { composite: 'EpsilonPlus', layerRules: { [bn.name]: 'Pass' } };
+    expect(foldedNodeConflicts(folded, fixture('EpsilonPlus', { ...pass, canonizers: [] })).skip).toMatch(/its own rule/);
+  });
+
+  it('leaves out per-node fields that cannot exist, and compares the rest', () => {
+    const merged = { composite: 'EpsilonPlus', canonizers: ['SequentialMergeBatchNorm'], layerRules: { [bn.name]: 'Pass' } };
+    expect(foldedNodeConflicts(folded, fixture('EpsilonPlus', merged))).toEqual({ notCompared: new Set([`nodeRelevanceSums/${bn.name}`]) });
+    const gradientOnly = { composite: 'NameMapComposite', canonizers: [], layerRules: { [bn.name]: 'gradient' } };
+    expect(foldedNodeConflicts(folded, fixture('NameMapComposite', gradientOnly)).notCompared).toEqual(
+      new Set([`nodeRelevanceSums/${bn.name}`, `nodeRelevanceSums/${bn.inputs[0]}`]),
+    );
   });
 });
