@@ -30,7 +30,7 @@ function repeatBatch(value: HostValue, copies: number): tf.Tensor {
 
 export function layerPrefix(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: readonly tf.Tensor[],
   layer: string,
   at: 'output' | 'input',
   fn: string,
@@ -61,10 +61,12 @@ export function layerPrefix(
     if (readByRecomputed.has(name))
       host.set(name, { data: Float32Array.from(value.dataSync()), shape: value.shape });
   }
-  const inputName = model.inputs[0].name;
-  const hostInput = readByRecomputed.has(inputName)
-    ? { data: Float32Array.from(inputs.dataSync()), shape: inputs.shape }
-    : undefined;
+  // Graph inputs read by a recomputed node are repeated too (on the host, like node values).
+  const hostInputs = model.inputs.map(({ name }, k) =>
+    readByRecomputed.has(name)
+      ? { data: Float32Array.from(inputs[k].dataSync()), shape: inputs[k].shape }
+      : undefined,
+  );
   return {
     forCopies(copies) {
       const hooks: ForwardHook[] = Object.entries(device).map(([name, value]) => ({
@@ -72,7 +74,10 @@ export function layerPrefix(
         node: name,
         around: () => (host.has(name) ? repeatBatch(host.get(name)!, copies) : tf.clone(value)),
       }));
-      return { hooks, inputs: [hostInput ? repeatBatch(hostInput, copies) : tf.clone(inputs)] };
+      return {
+        hooks,
+        inputs: hostInputs.map((host, k) => (host ? repeatBatch(host, copies) : tf.clone(inputs[k]))),
+      };
     },
     dispose: () => tf.dispose(Object.values(device)),
   };

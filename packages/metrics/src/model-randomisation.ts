@@ -3,6 +3,7 @@ import {
   checkOptions,
   createModule,
   resolveModelInputs,
+  type AttributionInputs,
   invalidArgument,
   yieldToEventLoop,
   type Graph,
@@ -12,7 +13,7 @@ import {
 import { spearman } from './statistics.js';
 
 /** Explains `inputs` under `model` (the original or a randomised copy); returns attributions [N, ...]. */
-export type ModelExplanation = (model: Graph, inputs: tf.Tensor) => tf.Tensor | Promise<tf.Tensor>;
+export type ModelExplanation = (model: Graph, inputs: AttributionInputs) => tf.Tensor | Promise<tf.Tensor>;
 
 export interface ParameterRandomisationOptions {
   readonly explain: ModelExplanation;
@@ -72,7 +73,7 @@ function similarities(a: tf.Tensor, b: tf.Tensor, abs: boolean): number[] {
  */
 export async function modelParameterRandomisation(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: AttributionInputs,
   rawOptions: ParameterRandomisationOptions,
 ): Promise<ParameterRandomisationResult> {
   const options = checkOptions(

@@ -6,7 +6,9 @@ import {
   checkOptions,
   forEachChunk,
   invalidArgument,
+  resolveInputs,
   rowsPerPass,
+  type AttributionInputs,
   type ProgressCallback,
 } from '@attrib/core';
 import { knockoutHook } from '@attrib/perturbation';
@@ -19,8 +21,9 @@ export const ablationMetrics = ['accuracy', 'targetLogit', 'targetProbability'] 
 export type AblationMetric = (typeof ablationMetrics)[number];
 
 /** Inputs with one class label per sample (the label is also the target of the logit metrics). */
-export interface LabelledInputs {
-  readonly inputs: tf.Tensor;
+export interface LabelledInputs<I extends AttributionInputs = tf.Tensor> {
+  /** Model inputs: a tensor, or a list / record by graph-input name for a graph with several inputs. */
+  readonly inputs: I;
   readonly labels: ArrayLike<number>;
 }
 
@@ -31,9 +34,9 @@ export interface NeuronAblationOptions {
   /** One score per unit of the layer tensor (flat, NHWC); higher = more important. */
   readonly scores: ArrayLike<number> | tf.Tensor;
   /** Held-out samples of the cluster the scores were computed on. */
-  readonly evaluation: LabelledInputs;
+  readonly evaluation: LabelledInputs<AttributionInputs>;
   /** Samples of other clusters, to see whether the ablation is specific. */
-  readonly offCluster?: LabelledInputs;
+  readonly offCluster?: LabelledInputs<AttributionInputs>;
   /** Numbers of ablated units (every k from 0 to the unit count by default). */
   readonly ks?: readonly number[];
   /** Seeds of the random-k curves: a count (seeds 0..count−1) or the list. Default 20. */
@@ -77,25 +80,40 @@ const KNOWN = [
   'onProgress',
 ];
 
-function checkLabelled(set: LabelledInputs, argument: string): Int32Array {
-  if (!set || !(set.inputs instanceof tf.Tensor))
-    throw invalidArgument(FN, `${argument}.inputs`, 'a tensor of model inputs', set?.inputs);
-  if (set.inputs.isDisposed)
-    throw invalidArgument(FN, `${argument}.inputs`, 'a live tensor', 'a disposed tensor', 'disposed-tensor');
+/** The set's graph inputs (graph order) and labels, checked. */
+function checkLabelled(
+  model: Graph,
+  set: LabelledInputs<AttributionInputs>,
+  argument: string,
+): { inputs: tf.Tensor[]; labels: Int32Array } {
+  if (!set || typeof set !== 'object') throw invalidArgument(FN, argument, '{ inputs, labels }', set);
+  if (set.inputs instanceof tf.Tensor) {
+    if (set.inputs.isDisposed)
+      throw invalidArgument(
+        FN,
+        `${argument}.inputs`,
+        'a live tensor',
+        'a disposed tensor',
+        'disposed-tensor',
+      );
+    checkFiniteTensor(set.inputs, FN, `${argument}.inputs`);
+  }
+  const resolved = resolveInputs(model, set.inputs, { fn: FN });
+  const inputs = resolved.assemble(resolved.explained);
+  resolved.dispose();
   const labels = Int32Array.from(set.labels ?? []);
-  if (labels.length !== set.inputs.shape[0])
+  if (labels.length !== resolved.batch)
     throw invalidArgument(
       FN,
       `${argument}.labels`,
-      `one class index per sample (${set.inputs.shape[0]})`,
+      `one class index per sample (${resolved.batch})`,
       set.labels,
     );
-  checkFiniteTensor(set.inputs, FN, `${argument}.inputs`);
-  return labels;
+  return { inputs, labels };
 }
 
 /** The unit shape of the layer tensor (after the batch axis), from a one-sample forward pass. */
-function unitShapeOf(model: Graph, node: string, at: 'output' | 'input', sample: tf.Tensor): number[] {
+function unitShapeOf(model: Graph, node: string, at: 'output' | 'input', sample: tf.Tensor[]): number[] {
   return tf.tidy(() => {
     const result = model.forward(sample, { fn: FN });
     return (at === 'input' ? result.nodeInputs.get(node)![0] : result.values.get(node)!).shape.slice(1);
@@ -121,8 +139,10 @@ export async function neuronAblationCurves(
   if (at !== 'output' && at !== 'input') throw invalidArgument(FN, 'at', "'output' or 'input'", at);
   if (typeof options.layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', options.layer);
   model.node(options.layer, FN);
-  const onLabels = checkLabelled(options.evaluation, 'evaluation');
-  const offLabels = options.offCluster ? checkLabelled(options.offCluster, 'offCluster') : new Int32Array(0);
+  const on = checkLabelled(model, options.evaluation, 'evaluation');
+  const off = options.offCluster ? checkLabelled(model, options.offCluster, 'offCluster') : undefined;
+  const onLabels = on.labels;
+  const offLabels = off?.labels ?? new Int32Array(0);
   if (onLabels.length === 0)
     throw invalidArgument(FN, 'evaluation.inputs', 'at least one sample', options.evaluation.inputs);
   const seeds =
@@ -135,14 +155,19 @@ export async function neuronAblationCurves(
   if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s)))
     throw invalidArgument(FN, 'seeds', 'a positive count or a list of integer seeds', options.seeds);
 
-  const evalInputs = options.offCluster
-    ? tf.concat([options.evaluation.inputs, options.offCluster.inputs])
-    : tf.clone(options.evaluation.inputs);
+  const evalInputs = on.inputs.map((x, k) => (off ? tf.concat([x, off.inputs[k]]) : tf.clone(x)));
   const labels = Int32Array.from([...onLabels, ...offLabels]);
-  const owned: tf.Tensor[] = [evalInputs];
+  const owned: tf.Tensor[] = [...evalInputs];
   let prefix: LayerPrefix | undefined;
   try {
-    const unitShape = tf.tidy(() => unitShapeOf(model, options.layer, at, tf.slice(evalInputs, 0, 1)));
+    const unitShape = tf.tidy(() =>
+      unitShapeOf(
+        model,
+        options.layer,
+        at,
+        evalInputs.map((x) => tf.slice(x, 0, 1)),
+      ),
+    );
     // Core's ablation by zero / mean over `reference` / value.
     const replacement = ablationReplacement(
       model,
@@ -165,7 +190,7 @@ export async function neuronAblationCurves(
     const ks = options.ks ? [...options.ks] : Array.from({ length: units + 1 }, (_, k) => k);
     if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 0 || k > units))
       throw invalidArgument(FN, 'ks', `integers in [0, ${units}]`, options.ks);
-    const outputShape = tf.tidy(() => model.run(tf.slice(evalInputs, 0, 1)).shape);
+    const outputShape = tf.tidy(() => model.run(evalInputs.map((x) => tf.slice(x, 0, 1))).shape);
     const classes = outputShape.slice(1).reduce((a, b) => a * b, 1);
     if (labels.some((l) => l < 0 || l >= classes))
       throw invalidArgument(
@@ -184,7 +209,7 @@ export async function neuronAblationCurves(
     const perEval =
       options.perturbationsPerEval !== undefined
         ? positiveInteger(FN, 'perturbationsPerEval', options.perturbationsPerEval)
-        : Math.max(1, Math.floor(rowsPerPass(model, [evalInputs], { fn: FN }) / rows));
+        : Math.max(1, Math.floor(rowsPerPass(model, evalInputs, { fn: FN }) / rows));
     // Metric sums per mask: [mask][on/off][metric], flat.
     const sums = new Float64Array(masks.length * 6);
     prefix = layerPrefix(model, evalInputs, options.layer, at, FN);

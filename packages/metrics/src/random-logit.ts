@@ -4,6 +4,7 @@ import {
   invalidArgument,
   resolveModelInputs,
   targetIndices,
+  type AttributionInputs,
   type Graph,
   type Target,
 } from '@attrib/core';
@@ -12,7 +13,7 @@ import { spearman } from './statistics.js';
 
 export interface RandomLogitOptions {
   /** Explains `inputs` for one class per sample; returns attributions [N, ...]. */
-  readonly explain: (inputs: tf.Tensor, target: Int32Array) => tf.Tensor | Promise<tf.Tensor>;
+  readonly explain: (inputs: AttributionInputs, target: Int32Array) => tf.Tensor | Promise<tf.Tensor>;
   readonly target: Target;
   readonly seed?: number;
   /** Compare |attributions| (default false: a class-sensitive explanation should change sign too). */
@@ -25,12 +26,13 @@ export interface RandomLogitOptions {
  */
 export async function randomLogitCheck(
   model: Graph,
-  inputs: tf.Tensor,
+  inputs: AttributionInputs,
   rawOptions: RandomLogitOptions,
 ): Promise<{ similarity: number[]; otherTarget: Int32Array }> {
   const fn = 'randomLogitCheck';
   const options = checkOptions(fn, rawOptions, ['explain', 'target', 'seed', 'abs'], { booleans: ['abs'] });
-  resolveModelInputs(model, inputs, { fn }).dispose();
+  const resolved = resolveModelInputs(model, inputs, { fn });
+  resolved.dispose();
   if (typeof options?.explain !== 'function')
     throw invalidArgument(fn, 'explain', 'a function (inputs, target) => attributions', options?.explain);
   const shape = model.outputShape(inputs, fn);
@@ -47,7 +49,7 @@ export async function randomLogitCheck(
   const a = await options.explain(inputs, target);
   const b = await options.explain(inputs, otherTarget);
   try {
-    const rows = inputs.shape[0];
+    const rows = resolved.batch;
     const size = a.size / rows;
     const [x, y] = [a.dataSync(), b.dataSync()];
     const magnitude = (v: number) => (options.abs ? Math.abs(v) : v);

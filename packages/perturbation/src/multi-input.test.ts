@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GraphBuilder, type Graph } from '@attrib/core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose } from '@attrib/test-utils';
+import { GraphBuilder, loadModel, type Graph } from '@attrib/core';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  twoInputModels,
+  unpackTwoInput,
+} from '@attrib/test-utils';
 import {
   featureAblation,
   featurePermutation,
@@ -14,46 +20,11 @@ import {
   shapleyValues,
 } from './index.js';
 
-// One head over an image [2, 2, 1] and a vector [3], as two graph inputs, and the same network with
-// both packed into one [7] tensor and sliced apart inside the graph.
-const W1 = tf.tensor2d(
-  Array.from({ length: 28 }, (_, i) => Math.sin(1.7 * i + 0.3)),
-  [7, 4],
-);
-const b1 = tf.tensor1d([0.1, -0.2, 0.05, 0.3]);
-const W2 = tf.tensor2d(
-  Array.from({ length: 8 }, (_, i) => Math.cos(0.9 * i)),
-  [4, 2],
-);
-const b2 = tf.tensor1d([0.2, -0.1]);
-const head = (builder: GraphBuilder) =>
-  builder
-    .linear('fc1', { weight: W1, bias: b1 })
-    .relu('relu')
-    .linear('fc2', { weight: W2, bias: b2 })
-    .build();
-const twoInput = head(
-  new GraphBuilder({ name: 'image', shape: [null, 2, 2, 1] }, { name: 'vector', shape: [null, 3] })
-    .flatten('flat', ['image'])
-    .concat('joined', ['flat', 'vector']),
-);
-const packed = head(
-  new GraphBuilder({ name: 'x', shape: [null, 7] })
-    .slice('imagePart', [0, 0], [-1, 4], ['x'])
-    .slice('vectorPart', [0, 4], [-1, 3], ['x'])
-    .concat('joined', ['imagePart', 'vectorPart']),
-);
-
+const models = twoInputModels();
+const twoInput = loadModel(models.twoInput);
+const packed = loadModel(models.packed);
+const { image, vector, x } = models;
 const N = 3;
-const image = tf.tensor4d(
-  Array.from({ length: N * 4 }, (_, i) => Math.sin(i + 1)),
-  [N, 2, 2, 1],
-);
-const vector = tf.tensor2d(
-  Array.from({ length: N * 3 }, (_, i) => Math.cos(2 * i)),
-  [N, 3],
-);
-const x = tf.concat([tf.reshape(image, [N, 4]), vector], 1);
 // Group 2 spans both inputs (Captum: equal ids in two inputs are one feature).
 const imageMask = tf.tensor4d([0, 1, 1, 2], [1, 2, 2, 1], 'int32');
 const vectorMask = tf.tensor2d([[2, 3, 4]], [1, 3], 'int32');
@@ -221,14 +192,6 @@ const cases: Array<[string, Run, Run]> = [
   ],
 ];
 
-/** A packed [N, 7] result as [image part, vector part]; layer results stay as they are. */
-function unpack(result: tf.Tensor): tf.Tensor[] {
-  if (result.shape[1] !== 7) return [result];
-  return tf.tidy(() => [
-    tf.reshape(tf.slice(result, [0, 0], [-1, 4]), [N, 2, 2, 1]),
-    tf.slice(result, [0, 4], [-1, 3]),
-  ]);
-}
 function parts(result: unknown): tf.Tensor[] {
   if (result instanceof tf.Tensor) return [result];
   return Array.isArray(result) ? result : Object.values(result as Record<string, tf.Tensor>);
@@ -239,7 +202,7 @@ describeWithBackends('two inputs equal the packed network', ['cpu'], () => {
     await expectNoLeaks(async () => {
       const two = await onTwoInputs();
       const one = await onPacked();
-      const expected = unpack(one.attributions as tf.Tensor);
+      const expected = unpackTwoInput(one.attributions as tf.Tensor);
       const actual = parts(two.attributions);
       expect(actual.map((t) => t.shape)).toEqual(expected.map((t) => t.shape));
       actual.forEach((a, k) => expectTensorsClose(a, expected[k], { atol: 1e-6 }));
