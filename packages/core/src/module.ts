@@ -18,11 +18,12 @@ export interface Module {
 }
 
 /**
- * How a family of nodes behaves, for rules and canonizers that treat families alike: 'linear' (an affine
- * map of its first input by its own weights), 'activation' (elementwise y_i = f(x_i)), 'pool', 'norm',
+ * The family a kind belongs to, for people and for composites that match families (lrp's `category`):
+ * 'linear' (an affine map of its first input by its own weights), 'activation', 'pool', 'norm',
  * 'merge' (sum or concatenation of its inputs, no weights), 'shape' (moves or copies values only),
  * 'product' (mul, div, matmul of two activations), 'embedding' (integer ids to vectors), 'constant'
- * (a tensor baked into the graph, no inputs), 'other'.
+ * (a tensor baked into the graph, no inputs), 'other'. Too coarse for the rule-based methods (softmax is
+ * an 'activation' but not elementwise; max and average pools differ): they read `KindBehaviour`.
  */
 export type KindCategory =
   | 'linear'
