@@ -19,20 +19,48 @@ function makeFixtures(): string {
   mkdirSync(join(root, 'models'));
   writeFileSync(join(root, 'models', 'tiny_mlp.json'), JSON.stringify(spec));
   const model = loadModel(spec);
-  const x = tf.tensor2d([[0.5, -1, 2], [1, 0.25, -0.5]]);
+  const x = tf.tensor2d([
+    [0.5, -1, 2],
+    [1, 0.25, -0.5],
+  ]);
   const output = model.run(x);
   const grad = gradients(model, x, { target: 1 }).inputGradients[0];
   const json = (t: tf.Tensor) => ({ shape: t.shape, data: Array.from(t.dataSync()) });
   const cases = [
-    { id: 'tiny_mlp/test/Saliency/ok', method: 'Saliency', expected: { attributions: json(grad), output: json(output) } },
-    { id: 'tiny_mlp/test/Saliency/wrong', method: 'Saliency', expected: { attributions: json(tf.add(grad, 1)), output: json(output) } },
-    { id: 'tiny_mlp/test/Leaky/leak', method: 'Leaky', expected: { attributions: json(grad), output: json(output) } },
-    { id: 'tiny_mlp/test/Nothing/none', method: 'Nothing', expected: { attributions: json(grad), output: json(output) } },
+    {
+      id: 'tiny_mlp/test/Saliency/ok',
+      method: 'Saliency',
+      expected: { attributions: json(grad), output: json(output) },
+    },
+    {
+      id: 'tiny_mlp/test/Saliency/wrong',
+      method: 'Saliency',
+      expected: { attributions: json(tf.add(grad, 1)), output: json(output) },
+    },
+    {
+      id: 'tiny_mlp/test/Leaky/leak',
+      method: 'Leaky',
+      expected: { attributions: json(grad), output: json(output) },
+    },
+    {
+      id: 'tiny_mlp/test/Nothing/none',
+      method: 'Nothing',
+      expected: { attributions: json(grad), output: json(output) },
+    },
   ];
   const index = cases.map((c) => {
     const file = `cases/${c.id}.json`;
     mkdirSync(join(root, 'cases', ...c.id.split('/').slice(0, -1)), { recursive: true });
-    writeFileSync(join(root, file), JSON.stringify({ ...c, model: 'tiny_mlp', options: { target: 1 }, inputs: json(x), tolerance: { ...tolerance, perField: {} } }));
+    writeFileSync(
+      join(root, file),
+      JSON.stringify({
+        ...c,
+        model: 'tiny_mlp',
+        options: { target: 1 },
+        inputs: json(x),
+        tolerance: { ...tolerance, perField: {} },
+      }),
+    );
     return { id: c.id, method: c.method, library: 'test', model: 'tiny_mlp', file };
   });
   writeFileSync(join(root, 'INDEX.json'), JSON.stringify({ format: 'attrib-fixture-index/1', cases: index }));
@@ -45,15 +73,27 @@ describeWithBackends('runConformance', ['cpu'], () => {
     library: 'test',
     method: 'Saliency',
     run: (model, c) => {
-      const { inputGradients, output, objective } = gradients(model, c.inputs, { target: c.options.target as number });
+      const { inputGradients, output, objective } = gradients(model, c.inputs, {
+        target: c.options.target as number,
+      });
       tf.dispose([output, objective]);
       return { attributions: inputGradients[0] };
     },
   };
-  const leaky: ConformanceAdapter = { ...saliency, method: 'Leaky', run: (model, c) => (tf.ones([1]), saliency.run(model, c)) };
+  const leaky: ConformanceAdapter = {
+    ...saliency,
+    method: 'Leaky',
+    run: (model, c) => (tf.ones([1]), saliency.run(model, c)),
+  };
 
   it('passes, fails, skips and catches leaks, and checks every model', async () => {
-    const report = await runConformance({ fixtures: makeFixtures(), adapters: new Map([['test/Saliency', saliency], ['test/Leaky', leaky]]) });
+    const report = await runConformance({
+      fixtures: makeFixtures(),
+      adapters: new Map([
+        ['test/Saliency', saliency],
+        ['test/Leaky', leaky],
+      ]),
+    });
     const status = Object.fromEntries(report.cases.map((c) => [c.id.split('/').pop(), c.status]));
     expect(status).toEqual({ ok: 'pass', wrong: 'fail', leak: 'fail', none: 'skipped' });
     expect(report.cases.find((c) => c.id.endsWith('leak'))!.message).toMatch(/1 tensor\(s\) leaked/);
@@ -62,8 +102,17 @@ describeWithBackends('runConformance', ['cpu'], () => {
   });
 
   it('filters by id and reports adapter exceptions as errors', async () => {
-    const broken: ConformanceAdapter = { ...saliency, run: () => { throw new Error('nope'); } };
-    const report = await runConformance({ fixtures: makeFixtures(), filter: '/ok', adapters: new Map([['test/Saliency', broken]]) });
+    const broken: ConformanceAdapter = {
+      ...saliency,
+      run: () => {
+        throw new Error('nope');
+      },
+    };
+    const report = await runConformance({
+      fixtures: makeFixtures(),
+      filter: '/ok',
+      adapters: new Map([['test/Saliency', broken]]),
+    });
     expect(report.cases).toHaveLength(1);
     expect(report.cases[0]).toMatchObject({ status: 'error', message: 'Error: nope' });
   });
@@ -84,7 +133,9 @@ describeWithBackends('runConformance --model-format', ['cpu'], () => {
     library: 'test',
     method: 'Saliency',
     run: (model, c) => {
-      const { inputGradients, output, objective } = gradients(model, c.inputs, { target: c.options.target as number });
+      const { inputGradients, output, objective } = gradients(model, c.inputs, {
+        target: c.options.target as number,
+      });
       tf.dispose([output, objective]);
       return { attributions: inputGradients[0] };
     },
@@ -93,7 +144,10 @@ describeWithBackends('runConformance --model-format', ['cpu'], () => {
   it('loads models/<id>.onnx, and skips models that lack the requested file', async () => {
     const root = makeFixtures();
     const spec = tinyModels.mlp();
-    const [fc1, , fc2] = spec.nodes as Array<{ weight: { shape: number[]; data: number[] }; bias: { shape: number[]; data: number[] } }>;
+    const [fc1, , fc2] = spec.nodes as unknown as Array<{
+      weight: { shape: number[]; data: number[] };
+      bias: { shape: number[]; data: number[] };
+    }>;
     const onnx = writeOnnx({
       inputs: [{ name: 'x', shape: ['N', 3] }],
       outputs: [{ name: 'y' }],
@@ -107,12 +161,21 @@ describeWithBackends('runConformance --model-format', ['cpu'], () => {
     writeFileSync(join(root, 'models', 'tiny_mlp.onnx'), onnx);
     const adapters = new Map([['test/Saliency', saliency]]);
     const report = await runConformance({ fixtures: root, adapters, modelFormat: 'onnx' });
-    expect(Object.fromEntries(report.cases.map((c) => [c.id.split('/').pop(), c.status]))).toEqual({ ok: 'pass', wrong: 'fail', leak: 'skipped', none: 'skipped' });
+    expect(Object.fromEntries(report.cases.map((c) => [c.id.split('/').pop(), c.status]))).toEqual({
+      ok: 'pass',
+      wrong: 'fail',
+      leak: 'skipped',
+      none: 'skipped',
+    });
     expect(report.models).toEqual([{ id: 'tiny_mlp', status: 'pass', maxAbsError: expect.any(Number) }]);
     const layers = await runConformance({ fixtures: root, adapters, modelFormat: 'layers' });
     expect(layers.cases.map((c) => c.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
-    expect(layers.cases[0].message).toBe('no models/tiny_mlp.layers/model.json: this model has no layers file');
-    expect(layers.models).toEqual([{ id: 'tiny_mlp', status: 'skipped', maxAbsError: 0, message: layers.cases[0].message }]);
+    expect(layers.cases[0].message).toBe(
+      'no models/tiny_mlp.layers/model.json: this model has no layers file',
+    );
+    expect(layers.models).toEqual([
+      { id: 'tiny_mlp', status: 'skipped', maxAbsError: 0, message: layers.cases[0].message },
+    ]);
   });
 });
 
@@ -121,27 +184,46 @@ describe('foldedNodeConflicts', () => {
   const reference = loadModel(tinyModels.cnn());
   const bn = reference.nodes.find((n) => n.module.kind === 'batchnorm')!;
   const imported = reference.derive({
-    nodes: reference.nodes.filter((n) => n !== bn).map((n) => (n.inputs[0] === bn.name ? { ...n, inputs: bn.inputs } : n)),
+    nodes: reference.nodes
+      .filter((n) => n !== bn)
+      .map((n) => (n.inputs[0] === bn.name ? { ...n, inputs: bn.inputs } : n)),
   });
   const folded = foldedNodes(reference, imported);
-  const fixture = (method: string, options: Record<string, unknown>) => ({ method, options }) as unknown as Fixture;
+  const fixture = (method: string, options: Record<string, unknown>) =>
+    ({ method, options }) as unknown as Fixture;
 
   it('finds the folded BatchNorm and the node that absorbed it', () => {
     expect(folded).toEqual([{ node: bn.name, into: bn.inputs[0] }]);
   });
 
   it('skips cases naming either node, or giving the BatchNorm a rule of its own', () => {
-    expect(foldedNodeConflicts(folded, fixture('LayerActivation', { layer: bn.name })).skip).toMatch(/has no node/);
-    expect(foldedNodeConflicts(folded, fixture('LayerActivation', { layer: bn.inputs[0] })).skip).toMatch(/absorbed/);
+    expect(foldedNodeConflicts(folded, fixture('LayerActivation', { layer: bn.name })).skip).toMatch(
+      /has no node/,
+    );
+    expect(foldedNodeConflicts(folded, fixture('LayerActivation', { layer: bn.inputs[0] })).skip).toMatch(
+      /absorbed/,
+    );
     expect(foldedNodeConflicts(folded, fixture('LRP', {})).skip).toMatch(/its own rule/);
     const pass = { composite: 'EpsilonPlus', layerRules: { [bn.name]: 'Pass' } };
-    expect(foldedNodeConflicts(folded, fixture('EpsilonPlus', { ...pass, canonizers: [] })).skip).toMatch(/its own rule/);
+    expect(foldedNodeConflicts(folded, fixture('EpsilonPlus', { ...pass, canonizers: [] })).skip).toMatch(
+      /its own rule/,
+    );
   });
 
   it('leaves out per-node fields that cannot exist, and compares the rest', () => {
-    const merged = { composite: 'EpsilonPlus', canonizers: ['SequentialMergeBatchNorm'], layerRules: { [bn.name]: 'Pass' } };
-    expect(foldedNodeConflicts(folded, fixture('EpsilonPlus', merged))).toEqual({ notCompared: new Set([`nodeRelevanceSums/${bn.name}`]) });
-    const gradientOnly = { composite: 'NameMapComposite', canonizers: [], layerRules: { [bn.name]: 'gradient' } };
+    const merged = {
+      composite: 'EpsilonPlus',
+      canonizers: ['SequentialMergeBatchNorm'],
+      layerRules: { [bn.name]: 'Pass' },
+    };
+    expect(foldedNodeConflicts(folded, fixture('EpsilonPlus', merged))).toEqual({
+      notCompared: new Set([`nodeRelevanceSums/${bn.name}`]),
+    });
+    const gradientOnly = {
+      composite: 'NameMapComposite',
+      canonizers: [],
+      layerRules: { [bn.name]: 'gradient' },
+    };
     expect(foldedNodeConflicts(folded, fixture('NameMapComposite', gradientOnly)).notCompared).toEqual(
       new Set([`nodeRelevanceSums/${bn.name}`, `nodeRelevanceSums/${bn.inputs[0]}`]),
     );
