@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { GraphError, invalidArgument } from './errors.js';
+import { GraphError, ModelImportError, invalidArgument } from './errors.js';
 import { Graph, type GraphInputDtype, type GraphNode } from './graph.js';
 import { createModule, getKind, registeredKinds } from './module.js';
 
@@ -191,6 +191,24 @@ const asDataView = (bytes: ArrayBuffer | ArrayBufferView): DataView =>
     ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     : new DataView(bytes);
 
+/** Models of other formats say which package reads them, instead of failing on a missing field. */
+function refuseOtherFormats(value: unknown): void {
+  const refuse = (what: string, reader: string) => {
+    throw new ModelImportError(
+      'wrong-format',
+      `loadModel: expected an attrib-model/1 JSON model {input, nodes, output}, but got ${what}; read it with ${reader}.`,
+    );
+  };
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer)
+    refuse('binary data (an .onnx file?)', "importOnnx or loadOnnx from '@attrib/onnx'");
+  if (!value || typeof value !== 'object') return;
+  const record = value as Record<string, unknown>;
+  if (record.modelTopology !== undefined || record.format === 'layers-model')
+    refuse('a tfjs-layers model.json', "'@attrib/tfjs-layers'");
+  if (Array.isArray(record.layers) && typeof record.predict === 'function')
+    refuse('a tf.LayersModel', "'@attrib/tfjs-layers'");
+}
+
 /**
  * Builds a graph from the `attrib-model/1` format (NHWC; FORMAT.md in this package). Parameters are
  * inline `{shape, data}` or `{ref}`s into a binary weights file passed as `options.weights`. Unknown
@@ -199,6 +217,7 @@ const asDataView = (bytes: ArrayBuffer | ArrayBufferView): DataView =>
  */
 export function loadModel(json: JsonModel | string, options: LoadModelOptions = {}): Graph {
   const model: JsonModel = typeof json === 'string' ? JSON.parse(json) : json;
+  refuseOtherFormats(model);
   if (!model || !Array.isArray(model.nodes) || typeof model.output !== 'string' || !model.input) {
     throw new GraphError('bad-node', `loadModel: expected {input, nodes, output}, got ${typeof json}`);
   }

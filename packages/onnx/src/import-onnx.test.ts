@@ -154,6 +154,24 @@ describeWithBackends('importOnnx errors and memory', ['cpu'], () => {
     }
   });
 
+  it("core's loadModel says which package reads ONNX bytes and tfjs-layers models", () => {
+    const expectRefusal = (value: unknown, reader: RegExp) => {
+      let error: unknown;
+      try {
+        loadModel(value as Parameters<typeof loadModel>[0]);
+      } catch (e) {
+        error = e;
+      }
+      expect(ModelImportError.isInstance(error) && (error as ModelImportError).code).toBe('wrong-format');
+      expect((error as Error).message).toMatch(reader);
+    };
+    expectRefusal(readFileSync(onnxFile('tower3')), /importOnnx or loadOnnx from '@attrib\/onnx'/);
+    expectRefusal(
+      { format: 'layers-model', modelTopology: {}, weightsManifest: [] },
+      /tfjs-layers model\.json.*'@attrib\/tfjs-layers'/,
+    );
+  });
+
   it('refuses arguments of the wrong type, naming them', () => {
     expect(() => importOnnx('model.onnx' as unknown as Uint8Array)).toThrow(InvalidArgumentError);
     expect(() => importOnnx(new Uint8Array(4), { layout: 'nchw' as 'keep' })).toThrow(
