@@ -22,7 +22,10 @@ export interface GraphInput {
   readonly name: string;
   /** Shape with the batch axis first; `null` for free axes (always the batch). */
   readonly shape?: readonly (number | null)[];
-  /** 'float32' (the default) or 'int32' (token ids, read by an embedding); checked on every run. */
+  /**
+   * 'float32' or 'int32' (token ids, read by an embedding). When declared, every run checks it both ways;
+   * undeclared, any dtype passes (the kinds that read the input check what they need).
+   */
   readonly dtype?: GraphInputDtype;
 }
 
@@ -257,8 +260,8 @@ export class Graph {
       );
     }
     list.forEach((tensor, i) => {
-      const dtype = this.inputs[i].dtype ?? 'float32';
-      if (tensor.dtype !== dtype) {
+      const dtype = this.inputs[i].dtype;
+      if (dtype !== undefined && tensor.dtype !== dtype) {
         throw new InvalidArgumentError(
           'invalid-argument',
           `Argument 'inputs' passed to '${fn}': input '${this.inputs[i].name}' must be ${dtype === 'int32' ? 'an int32 tensor (integer ids)' : 'a float32 tensor'}, but got a ${tensor.dtype} tensor.`,

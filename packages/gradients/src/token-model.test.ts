@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphBuilder, loadModel, tensorFromJson, type Graph, type JsonTensor } from '@attrib/core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  tokenAttentionModel,
+} from '@attrib/test-utils';
 import { layerIntegratedGradients } from './index.js';
 
 /*
@@ -9,7 +14,7 @@ import { layerIntegratedGradients } from './index.js';
  * the embedding: the ids are integers, so the path runs in embedding space.
  */
 
-const spec = tinyModels.tokenAttention();
+const spec = tokenAttentionModel();
 const weightOf = (node: string, param: string) =>
   tensorFromJson(spec.nodes.find((n) => n.name === node)![param] as JsonTensor);
 

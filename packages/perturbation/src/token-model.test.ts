@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel, type Graph } from '@attrib/core';
-import { describeWithBackends, expectNoLeaks, expectTensorsClose, tinyModels } from '@attrib/test-utils';
+import {
+  describeWithBackends,
+  expectNoLeaks,
+  expectTensorsClose,
+  tokenAttentionModel,
+} from '@attrib/test-utils';
 import { featureAblation } from './index.js';
 
 /*
@@ -23,7 +28,7 @@ const ids = () =>
 describeWithBackends('token model: feature ablation over tokens', ['cpu', 'wasm'], () => {
   let model: Graph;
   beforeAll(() => {
-    model = loadModel(tinyModels.tokenAttention());
+    model = loadModel(tokenAttentionModel());
   });
   afterAll(() => tf.dispose(model.nodes.flatMap((n) => Object.values(n.module.params))));
 

@@ -2,7 +2,7 @@ export { expectTensorsClose, maxAbsDiff } from './expect-tensors-close.js';
 export { expectNoLeaks, countTensorsDuring } from './expect-no-leaks.js';
 export { describeWithBackends, useBackend, type BackendName } from './backends.js';
 export { expectBackendsAgree, type BackendAgreement } from './cross-backend.js';
-export { tinyModels, type TinyModelSpec } from './tiny-models.js';
+export { tinyModels, tokenAttentionModel, type TinyModelSpec } from './tiny-models.js';
 export { seededRandom, randomTensor } from './random.js';
 export { finiteDifferenceGradient } from './finite-difference.js';
 export {
@@ -29,4 +29,3 @@ export {
   type LiteralActivation,
   type LiteralDeepLiftSample,
 } from './literal-deep-lift.js';
-export { twoInputModels, unpackTwoInput, type MultiInputModelSpec } from './two-input.js';

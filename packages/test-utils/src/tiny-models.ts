@@ -94,40 +94,43 @@ export const tinyModels = {
       output: 'fc2',
     };
   },
-  /**
-   * Token ids [6] (vocabulary 11, id 0 = padding) → embedding(8) → layerNorm → two self-attention heads
-   * of width 4 (q, k, v linears; kᵀ by transpose; softmax(q·kᵀ/2)·v) → concat → residual add →
-   * mean over tokens → linear(3).
-   */
-  tokenAttention(): TinyModelSpec {
-    const heads = [0, 1].flatMap((h) => {
-      const seed = 100 + 10 * h;
-      return [
-        { name: `q${h}`, op: 'linear', inputs: ['ln'], weight: weights([8, 4], seed) },
-        { name: `k${h}`, op: 'linear', inputs: ['ln'], weight: weights([8, 4], seed + 1) },
-        { name: `v${h}`, op: 'linear', inputs: ['ln'], weight: weights([8, 4], seed + 2) },
-        { name: `kT${h}`, op: 'transpose', inputs: [`k${h}`], perm: [0, 2, 1] },
-        { name: `scores${h}`, op: 'matmul', inputs: [`q${h}`, `kT${h}`] },
-        { name: `scaled${h}`, op: 'scaleShift', inputs: [`scores${h}`], scale: { shape: [1], data: [0.5] } },
-        { name: `attention${h}`, op: 'softmax', inputs: [`scaled${h}`], axis: -1 },
-        { name: `context${h}`, op: 'matmul', inputs: [`attention${h}`, `v${h}`] },
-      ];
-    });
-    return {
-      format: 'attrib-model/1',
-      id: 'tiny_token_attention',
-      layout: 'NHWC',
-      input: { name: 'ids', shape: [null, 6], dtype: 'int32' },
-      nodes: [
-        { name: 'emb', op: 'embedding', inputs: ['ids'], weight: weights([11, 8], 90, 1) },
-        { name: 'ln', op: 'layerNorm', inputs: ['emb'], gamma: weights([8], 91), beta: weights([8], 92) },
-        ...heads,
-        { name: 'heads', op: 'concat', inputs: ['context0', 'context1'], axis: -1 },
-        { name: 'residual', op: 'add', inputs: ['ln', 'heads'] },
-        { name: 'pool', op: 'reduceMean', inputs: ['residual'], axes: [1] },
-        { name: 'fc', op: 'linear', inputs: ['pool'], weight: weights([8, 3], 93), bias: weights([3], 94) },
-      ],
-      output: 'fc',
-    };
-  },
 };
+
+/**
+ * Token ids [6] (vocabulary 11, id 0 = padding) → embedding(8) → layerNorm → two self-attention heads
+ * of width 4 (q, k, v linears; kᵀ by transpose; softmax(q·kᵀ/2)·v) → concat → residual add →
+ * mean over tokens → linear(3).
+ *
+ * Apart from `tinyModels` (whose float inputs tests loop over): its input is int32 ids.
+ */
+export function tokenAttentionModel(): TinyModelSpec {
+  const heads = [0, 1].flatMap((h) => {
+    const seed = 100 + 10 * h;
+    return [
+      { name: `q${h}`, op: 'linear', inputs: ['ln'], weight: weights([8, 4], seed) },
+      { name: `k${h}`, op: 'linear', inputs: ['ln'], weight: weights([8, 4], seed + 1) },
+      { name: `v${h}`, op: 'linear', inputs: ['ln'], weight: weights([8, 4], seed + 2) },
+      { name: `kT${h}`, op: 'transpose', inputs: [`k${h}`], perm: [0, 2, 1] },
+      { name: `scores${h}`, op: 'matmul', inputs: [`q${h}`, `kT${h}`] },
+      { name: `scaled${h}`, op: 'scaleShift', inputs: [`scores${h}`], scale: { shape: [1], data: [0.5] } },
+      { name: `attention${h}`, op: 'softmax', inputs: [`scaled${h}`], axis: -1 },
+      { name: `context${h}`, op: 'matmul', inputs: [`attention${h}`, `v${h}`] },
+    ];
+  });
+  return {
+    format: 'attrib-model/1',
+    id: 'tiny_token_attention',
+    layout: 'NHWC',
+    input: { name: 'ids', shape: [null, 6], dtype: 'int32' },
+    nodes: [
+      { name: 'emb', op: 'embedding', inputs: ['ids'], weight: weights([11, 8], 90, 1) },
+      { name: 'ln', op: 'layerNorm', inputs: ['emb'], gamma: weights([8], 91), beta: weights([8], 92) },
+      ...heads,
+      { name: 'heads', op: 'concat', inputs: ['context0', 'context1'], axis: -1 },
+      { name: 'residual', op: 'add', inputs: ['ln', 'heads'] },
+      { name: 'pool', op: 'reduceMean', inputs: ['residual'], axes: [1] },
+      { name: 'fc', op: 'linear', inputs: ['pool'], weight: weights([8, 3], 93), bias: weights([3], 94) },
+    ],
+    output: 'fc',
+  };
+}
