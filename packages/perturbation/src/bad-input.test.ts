@@ -24,14 +24,14 @@ type Call = (model: unknown, inputs: unknown, options: Options) => Promise<unkno
 /** Every public input-space method with options that make a valid call on the mlp (x [N, 3], 2 outputs). */
 const methods: Array<[string, Call, Options]> = [
   ['featureAblation', featureAblation as Call, { target: 0 }],
-  ['occlusion', occlusion as Call, { target: 0, slidingWindowShapes: [2] }],
+  ['occlusion', occlusion as unknown as Call, { target: 0, slidingWindowShapes: [2] }],
   ['featurePermutation', featurePermutation as Call, { target: 0 }],
   ['shapleyValues', shapleyValues as Call, { target: 0 }],
   ['shapleyValueSampling', shapleyValueSampling as Call, { target: 0, nSamples: 2 }],
   ['kernelShap', kernelShap as Call, { target: 0, nSamples: 6 }],
   ['lime', lime as Call, { target: 0, nSamples: 6 }],
-  ['neuronFeatureAblation', neuronFeatureAblation as Call, { layer: 'fc1', neuron: 1 }],
-  ['layerFeatureAblation', layerFeatureAblation as Call, { target: 0, layer: 'fc1' }],
+  ['neuronFeatureAblation', neuronFeatureAblation as unknown as Call, { layer: 'fc1', neuron: 1 }],
+  ['layerFeatureAblation', layerFeatureAblation as unknown as Call, { target: 0, layer: 'fc1' }],
 ];
 
 /** [case, argument the error must name, (x, disposed) → [model, inputs, extra options]]. */
