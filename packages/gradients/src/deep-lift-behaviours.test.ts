@@ -76,6 +76,39 @@ describeWithBackends("DeepLift's rule for each declared map", ['cpu', 'wasm'], (
     tf.dispose([x, b]);
   });
 
+  it('elementwise (relu6, gelu, swish, clip, prelu) and affine (depthwise, add, average pool): Σ attributions = f(x) − f(b)', async () => {
+    // A plain gradient through any of these nonlinearities would miss f(x) − f(b) by far more than 1e-4.
+    const model = new GraphBuilder({ name: 'x', shape: [null, 5, 5, 3] })
+      .node('expand', 'conv2d', { params: { weight: randomTensor([1, 1, 3, 6], 11) } })
+      .node('act1', 'relu6')
+      .node('dw', 'depthwiseConv2d', {
+        params: { weight: randomTensor([3, 3, 6, 1], 12) },
+        config: { pad: 'same' },
+      })
+      .node('act2', 'gelu')
+      .node('project', 'conv2d', { params: { weight: randomTensor([1, 1, 6, 3], 13) } })
+      .node('act3', 'swish')
+      .node('add', 'add', { inputs: ['act3', 'x'] })
+      .node('act4', 'clip', { config: { min: -0.5, max: 1 } })
+      .node('act5', 'prelu', { params: { alpha: tf.tensor1d([0.1, 0.2, 0.3]) } })
+      .node('pool', 'avgpool2d', { config: { size: [2, 2] } })
+      .node('flat', 'flatten')
+      .linear('fc', { weight: randomTensor([12, 4], 14) })
+      .build();
+    const x = tf.mul(randomTensor([3, 5, 5, 3], 15), 3);
+    const b = randomTensor([3, 5, 5, 3], 16);
+    await expectNoLeaks(() => {
+      const { attributions, delta } = deepLift(model, x, {
+        target: 2,
+        baselines: b,
+        returnConvergenceDelta: true,
+      });
+      expectTensorsClose(delta!, [0, 0, 0], { atol: 1e-4 });
+      tf.dispose([attributions, delta!]);
+    });
+    tf.dispose([x, b]);
+  });
+
   const refused: Array<[string, Graph]> = [
     [
       'softmax',
