@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkOptions,
+  checkSeed,
   evaluateMasked,
   groupSums,
   ownResult,
   rowKeepMasks,
   seededRandom,
+  streamSeed,
   type AttributionInputs,
   type Disposable,
   type Graph,
@@ -57,9 +59,11 @@ export async function faithfulnessCorrelation(
     const subsetSize = Math.min(positiveInteger(FN, 'subsetSize', options.subsetSize), groups);
     const runs = positiveInteger(FN, 'nRuns', options.nRuns, 100);
     const { batch } = metric.inputs;
-    const random = seededRandom(options.seed ?? 0);
-    // One random subset per (sample, run), drawn up front so results do not depend on chunking.
-    const subsets = Array.from({ length: batch * runs }, () => {
+    const seed = checkSeed(FN, options.seed);
+    // One random subset per (sample, run), each from its own stream: results depend neither on the
+    // chunking nor on the batch size (a sample's subsets are the same in any batch).
+    const subsets = Array.from({ length: batch * runs }, (_, index) => {
+      const random = seededRandom(streamSeed(seed, Math.floor(index / runs), index % runs));
       const chosen = new Uint8Array(groups);
       const pool = Array.from({ length: groups }, (_, g) => g);
       for (let k = 0; k < subsetSize; k++) {

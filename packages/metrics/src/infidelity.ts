@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkOptions,
+  checkSeed,
   evaluateMasked,
   invalidArgument,
   ownResult,
+  normalRows,
   repeatRows,
+  rowStreams,
   shapeMismatch,
   type AttributionInputs,
   type Disposable,
@@ -158,16 +161,27 @@ export async function infidelity(
   }
 }
 
-/** Gaussian noise perturbations `I ~ N(0, std²)` (seeded), perturbed input `x − I`, per explained input. */
-export function gaussianPerturbation({
-  std = 0.1,
-  seed = 0,
-}: { std?: number; seed?: number } = {}): PerturbFunction {
-  let call = 0;
+/**
+ * Gaussian noise perturbations `I ~ N(0, std²)`, perturbed input `x − I`, per explained input. Seeded
+ * (0 is a seed): row r of input k draws from its own stream (core's `rowStreams`), so the same call
+ * gives the same noise, and a sample's noise (rows i·n … i·n+n−1) does not depend on the batch size.
+ */
+export function gaussianPerturbation(options: { std?: number; seed?: number } = {}): PerturbFunction {
+  const fn = 'gaussianPerturbation';
+  const seed = checkSeed(fn, options?.seed);
+  const std = options?.std ?? 0.1;
+  if (typeof std !== 'number' || !Number.isFinite(std) || std < 0)
+    throw invalidArgument(fn, 'std', 'a finite number ≥ 0', std);
   return (inputsExpanded) =>
     tf.tidy(() => {
       const list = inputsExpanded instanceof tf.Tensor ? [inputsExpanded] : inputsExpanded;
-      const perturbations = list.map((x) => tf.randomNormal(x.shape, 0, std, 'float32', seed + call++));
+      const perturbations = list.map((x, k) =>
+        normalRows(
+          x.shape,
+          std,
+          rowStreams(seed, (row) => [k, row]),
+        ),
+      );
       const perturbedInputs = list.map((x, k) => tf.sub(x, perturbations[k]));
       const single = inputsExpanded instanceof tf.Tensor;
       return {

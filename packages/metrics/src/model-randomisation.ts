@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkOptions,
+  checkSeed,
   createModule,
+  normalTensor,
+  seededRandom,
+  streamSeed,
   resolveModelInputs,
   type AttributionInputs,
   invalidArgument,
@@ -38,12 +42,15 @@ export interface ParameterRandomisationResult {
 
 const FN = 'modelParameterRandomisation';
 
-/** A copy of `node` with every parameter redrawn from N(0, rms²) of the original (seeded). */
-function randomisedNode(node: GraphNode, seed: number, owned: tf.Tensor[]): GraphNode {
+/**
+ * A copy of `node` with every parameter redrawn from N(0, rms²) of the original, from core's generator
+ * with a stream per (layer, parameter): tfjs's own random ops read seed 0 as "no seed".
+ */
+function randomisedNode(node: GraphNode, seed: number, layer: number, owned: tf.Tensor[]): GraphNode {
   const params: Record<string, tf.Tensor> = {};
   Object.entries(node.module.params).forEach(([name, value], i) => {
     const scale = tf.tidy(() => tf.sqrt(tf.mean(tf.square(value))).dataSync()[0]) || 0.01;
-    params[name] = tf.randomNormal(value.shape, 0, scale, 'float32', seed * 7919 + i);
+    params[name] = normalTensor(value.shape, scale, seededRandom(streamSeed(seed, layer, i)));
     owned.push(params[name]);
   });
   return {
@@ -97,7 +104,7 @@ export async function modelParameterRandomisation(
     throw invalidArgument(FN, 'layers', 'at least one node with parameters', options.layers ?? []);
   const cascading = options.cascading ?? true;
   const abs = options.abs ?? true;
-  const seed = options.seed ?? 0;
+  const seed = checkSeed(FN, options.seed);
   const owned: tf.Tensor[] = [];
   const original = await options.explain(model, inputs);
   try {
@@ -105,7 +112,7 @@ export async function modelParameterRandomisation(
     let replaced = new Map<string, GraphNode>();
     for (const [index, layer] of layers.entries()) {
       if (!cascading) replaced = new Map();
-      replaced.set(layer, randomisedNode(model.node(layer, FN), seed + index, owned));
+      replaced.set(layer, randomisedNode(model.node(layer, FN), seed, index, owned));
       const randomised = model.derive({ nodes: model.nodes.map((node) => replaced.get(node.name) ?? node) });
       const explanation = await options.explain(randomised, inputs);
       try {

@@ -8,7 +8,7 @@ import {
   type Graph,
   type Target,
 } from '@attrib/core';
-import { seededRandom } from '@attrib/core';
+import { checkSeed, seededRandom, streamSeed } from '@attrib/core';
 import { spearman } from './statistics.js';
 
 export interface RandomLogitOptions {
@@ -41,9 +41,10 @@ export async function randomLogitCheck(
   const classes = shape.slice(1).reduce((a, b) => a * b, 1);
   if (classes < 2)
     throw invalidArgument(fn, 'model', 'a model with at least two output classes', `${classes} class`);
-  const random = seededRandom(options.seed ?? 0);
-  const otherTarget = target.map((t) => {
-    const pick = Math.floor(random() * (classes - 1));
+  const seed = checkSeed(fn, options.seed);
+  // One stream per sample: a sample's other class does not depend on the batch around it.
+  const otherTarget = target.map((t, i) => {
+    const pick = Math.floor(seededRandom(streamSeed(seed, i))() * (classes - 1));
     return pick >= t ? pick + 1 : pick;
   });
   const a = await options.explain(inputs, target);

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkOptions,
+  checkSeed,
   invalidArgument,
   ownResult,
   resolveModelInputs,
+  rowStreams,
+  uniformRows,
   type AttributionInputs,
   type Disposable,
   type FeatureMaskInput,
@@ -60,11 +63,18 @@ export async function regionPerturbation(
       throw invalidArgument(FN, `noise.${key}`, 'a finite number', value);
   }
   const resolved = resolveModelInputs(model, inputs, { fn: FN, additionalInputs: options.additionalInputs });
+  const seed = checkSeed(FN, noiseOptions.seed, 'noise.seed');
   const noise = tf.tidy(() =>
-    resolved.explained.map((x) => {
+    resolved.explained.map((x, k) => {
       const low = noiseOptions.low ?? tf.min(x).dataSync()[0];
       const high = noiseOptions.high ?? tf.max(x).dataSync()[0];
-      return tf.randomUniform(x.shape, low, high, 'float32', noiseOptions.seed ?? 0);
+      // A stream per (input, sample): a sample's noise does not depend on the batch around it.
+      return uniformRows(
+        x.shape,
+        rowStreams(seed, (row) => [k, row]),
+        low,
+        high,
+      );
     }),
   );
   resolved.dispose();

@@ -2,11 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   checkFiniteTensor,
   checkOptions,
+  checkSeed,
   forEachChunk,
   invalidArgument,
   ownResult,
   repeatRows,
+  rowStreams,
   shapeMismatch,
+  uniformRows,
   type Disposable,
   type ProgressCallback,
 } from '@attrib/core';
@@ -104,6 +107,7 @@ export async function sensitivityMax<X extends tf.Tensor | tf.Tensor[]>(
   const n = positiveInteger(FN, 'nPerturbSamples', options.nPerturbSamples, 10);
   const normOrd = options.normOrd ?? 'fro';
   if (normOrd !== 'fro' && normOrd !== 'inf') throw invalidArgument(FN, 'normOrd', `'fro' or 'inf'`, normOrd);
+  const seed = checkSeed(FN, options.seed);
   const batch = list[0].shape[0];
   const rows = batch * n;
   const perEval = positiveInteger(FN, 'perturbationsPerEval', options.perturbationsPerEval, rows);
@@ -126,21 +130,14 @@ export async function sensitivityMax<X extends tf.Tensor | tf.Tensor[]>(
       perEval,
       { fn: FN, onProgress: options.onProgress, stage: 'perturbations' },
       async (start, end) => {
-        const index = Math.floor(start / perEval);
         const rowSamples = Int32Array.from({ length: end - start }, (_, r) => Math.floor((start + r) / n));
+        // A stream per (input, sample, perturbation): the noise depends on neither perturbationsPerEval
+        // nor the batch size.
         const perturbed = tf.tidy(() =>
-          list.map((x) => {
+          list.map((x, k) => {
             const expanded = tf.slice(repeatRows(x, n, 'sample-major'), start, end - start);
-            return tf.add(
-              expanded,
-              tf.randomUniform(
-                expanded.shape,
-                -radius,
-                radius,
-                'float32',
-                (options.seed ?? 0) * 1000003 + index,
-              ),
-            );
+            const streams = rowStreams(seed, (r) => [k, Math.floor((start + r) / n), (start + r) % n]);
+            return tf.add(expanded, uniformRows(expanded.shape, streams, -radius, radius));
           }),
         );
         let explanation: tf.Tensor2D;
