@@ -471,6 +471,12 @@ describeWithBackends('tensor kinds', ['cpu', 'wasm'], () => {
       /'begin', 'size' \(and 'axes'\) must be integer lists of equal length/,
     ],
     ['slice', { begin: [1], size: [2], axes: [1, 2] }, /equal length/],
+    [
+      'slice',
+      { begin: [1, 0], size: [-1, 2] },
+      /the batch axis must be kept whole: begin\[0\] = 0 and size\[0\] = -1, got 1 and -1/,
+    ],
+    ['slice', { begin: [0, 0], size: [2, 2] }, /got 0 and 2/],
     ['layerNorm', { epsilon: -1 }, /'epsilon' must be a number ≥ 0, got -1/],
     ['dropout', { rate: 1.5 }, /'rate' must be in \[0, 1\), got 1.5/],
     ['scaleShift', {}, /needs a 'scale' or a 'shift' parameter/],
@@ -525,6 +531,12 @@ describeWithBackends('tensor kinds', ['cpu', 'wasm'], () => {
     expectRunError('squeeze', [[1, 3]], { config: { axes: [0] } }, /'axes' must not be the batch axis 0/);
     expectRunError('unsqueeze', [[2, 3]], { config: { axes: [0] } }, /must not be the batch axis/);
     expectRunError('reduceMean', [[2, 3]], { config: { axes: [-2] } }, /must not be the batch axis/);
+    expectRunError(
+      'slice',
+      [[2, 3]],
+      { config: { axes: [0], begin: [0], size: [1] } },
+      /must not be the batch axis/,
+    );
     expectRunError(
       'reduceSum',
       [[2, 3]],

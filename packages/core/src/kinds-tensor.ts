@@ -117,8 +117,8 @@ function binary(
 
 /**
  * `slice` (a kind of kinds.ts): `begin` and `size` over every axis (batch included, tf.slice's
- * semantics, size −1 = to the end), or, with `axes`, over the listed axes only (negative axes and a
- * negative `begin`, counted from the end, allowed).
+ * semantics, size −1 = to the end; the batch axis whole), or, with `axes`, over the listed axes only
+ * (never the batch axis; negative axes and a negative `begin`, counted from the end, allowed).
  */
 export function validateSlice(_p: KindParams, c: Config): void {
   const begin = integerList(c, 'begin');
@@ -126,6 +126,11 @@ export function validateSlice(_p: KindParams, c: Config): void {
   const axes = optionalIntegerList(c, 'axes');
   if (begin.length !== size.length || (axes && axes.length !== begin.length)) {
     throw new Error(`'begin', 'size' (and 'axes') must be integer lists of equal length`);
+  }
+  if (!axes && (begin[0] !== 0 || size[0] !== -1)) {
+    throw new Error(
+      `the batch axis must be kept whole: begin[0] = 0 and size[0] = -1, got ${begin[0]} and ${size[0]}`,
+    );
   }
 }
 
@@ -137,7 +142,7 @@ export function sliceForward(x: tf.Tensor, c: Config): tf.Tensor {
   const fullBegin = new Array<number>(x.rank).fill(0);
   const fullSize = new Array<number>(x.rank).fill(-1);
   axes.forEach((axis, i) => {
-    const a = normalizeAxis(axis, x.rank, 'axes', true);
+    const a = normalizeAxis(axis, x.rank, 'axes');
     fullBegin[a] = begin[i] < 0 ? begin[i] + x.shape[a] : begin[i];
     fullSize[a] = size[i];
   });
