@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel, type Graph } from '@attrib/core';
-import { saliency } from '@attrib/gradients';
+import { inputXGradient } from '@attrib/gradients';
 import { describeWithBackends, expectBackendsAgree, randomTensor, tinyModels } from '@attrib/test-utils';
 import * as api from './index.js';
 
@@ -11,11 +11,14 @@ import * as api from './index.js';
  */
 describeWithBackends('every metric (smoke)', ['wasm'], () => {
   const mlp = loadModel(tinyModels.mlp());
-  const x = randomTensor([4, 3], 1);
+  // In [−2, 2], no sample has every ReLU of fc1 off (an all-zero explanation has no rank correlation).
+  const x = randomTensor([4, 3], 1, -2, 2);
   const attributions = randomTensor([4, 3], 2);
   const labels = [0, 1, 0, 1];
+  // Input × gradient: it changes with the input (a ReLU net's gradient alone is piecewise constant, so
+  // sensitivity would be 0) and it is not constant per sample (rank correlations would be NaN).
   const explain = async (model: Graph, inputs: tf.Tensor, target: number | number[] = 1) =>
-    (await saliency(model, inputs, { target, abs: false })).attributions;
+    (await inputXGradient(model, inputs, { target })).attributions;
 
   const calls: Record<string, () => unknown> = {
     infidelity: () =>
