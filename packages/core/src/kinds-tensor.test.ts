@@ -532,6 +532,15 @@ describeWithBackends('tensor kinds', ['cpu', 'wasm'], () => {
     expectRunError('unsqueeze', [[2, 3]], { config: { axes: [0] } }, /must not be the batch axis/);
     expectRunError('reduceMean', [[2, 3]], { config: { axes: [-2] } }, /must not be the batch axis/);
     expectRunError(
+      'concat',
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      { config: { axis: -2 } },
+      /'axis' must not be the batch axis 0, got -2/,
+    );
+    expectRunError(
       'slice',
       [[2, 3]],
       { config: { axes: [0], begin: [0], size: [1] } },

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Config, KindBehaviour, KindDefinition } from './module.js';
-import { expectShape, pickJson, requireParam } from './kind-config.js';
+import { expectShape, normalizeAxis, pickJson, requireParam } from './kind-config.js';
 import { activationKindDefinitions, softmaxAlong } from './kinds-activation.js';
 import { sliceForward, tensorKindDefinitions, validateSlice } from './kinds-tensor.js';
 import { foldIntoLastAxis, spatialKindDefinitions } from './kinds-spatial.js';
@@ -126,7 +126,12 @@ export const builtinKindDefinitions: readonly KindDefinition[] = [
     arity: 'variadic',
     paramNames: [],
     fromJson: pickJson('axis'),
-    forward: (inputs, _p, c) => tf.concat(inputs as tf.Tensor[], (c.axis as number | undefined) ?? -1),
+    // Any axis but the batch axis: concatenating along it would append rows, not features.
+    forward: (inputs, _p, c) =>
+      tf.concat(
+        inputs as tf.Tensor[],
+        normalizeAxis((c.axis as number | undefined) ?? -1, inputs[0].rank, 'axis'),
+      ),
   },
   {
     kind: 'slice',
