@@ -137,6 +137,10 @@ export class ImportContext {
   readonly consumers = new Map<string, OnnxNodeProto[]>();
   /** Spatial zero padding of a Pad folded into its only reader (Conv, AveragePool), by the Pad's output. */
   readonly foldedPads = new Map<string, number[]>();
+  /** Add nodes whose constant operand became the bias of the MatMul before them: they pass it on. */
+  readonly foldedAdds = new Set<OnnxNodeProto>();
+  /** Every ONNX value mapped so far, by name. */
+  readonly values = new Map<string, Value>();
 
   constructor(
     readonly layouts: Layouts,

@@ -61,6 +61,36 @@ describeWithBackends('importOnnx on the exported reference models', ['cpu', 'was
   });
 });
 
+describeWithBackends('importOnnx on the exported text model', ['cpu'], () => {
+  it('tinybert_pub.onnx: embedding, LayerNorm and GELU patterns, attention; the reference logits', () => {
+    const graph = importOnnx(readFileSync(fixturePath('conformance-text', 'models', 'tinybert_pub.onnx')));
+    const kinds = new Map(graph.nodes.map((n) => [n.name, n.module.kind]));
+    expect(
+      ['embed', 'blocks.0.ln1', 'blocks.0.q', 'blocks.0.act', 'blocks.1.fc2', 'ln', 'head'].map((n) =>
+        kinds.get(n),
+      ),
+    ).toEqual(['embedding', 'layerNorm', 'linear', 'gelu', 'linear', 'layerNorm', 'linear']);
+    expect(graph.inputs).toEqual([{ name: 'ids', shape: [null, 8], dtype: 'int32' }]);
+    const fixture = JSON.parse(
+      readFileSync(
+        fixturePath(
+          'conformance-text',
+          'cases',
+          'tinybert_pub',
+          'captum',
+          'FeatureAblation',
+          'tokens_tokenref.json',
+        ),
+        'utf8',
+      ),
+    );
+    const ids = tf.tensor(Int32Array.from(fixture.inputs.data), fixture.inputs.shape, 'int32');
+    const [logits, expected] = [graph.run(ids), tensorFromJson(fixture.expected.output)];
+    expectTensorsClose(logits, expected, { atol: 1e-5, rtol: 1e-4 });
+    tf.dispose([ids, logits, expected]);
+  });
+});
+
 describe('modulePath', () => {
   it('reads nested scopes, bare ops and unscoped names', () => {
     expect(modulePath('/block/conv1/Conv')).toBe('block.conv1');

@@ -4,6 +4,7 @@ import { ImportContext, NodeView, computed, type Computed, type Layouts, type Va
 import { folds } from './fold.js';
 import { channelsLast, plain } from './layout.js';
 import { mappers } from './ops.js';
+import { fusePatterns } from './patterns.js';
 import { ModelProto, int64ToNumber, type OnnxModelProto, type OnnxNodeProto } from './schema.js';
 import { tensorFromProto } from './tensor.js';
 
@@ -133,11 +134,10 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
     throw invalidArgument(fn, 'options.layout', "'nhwc' or 'keep'", layouts);
   const model = decode(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
   const graph = model.graph!;
-  const onnxNodes = graph.node ?? [];
+  const onnxNodes = fusePatterns(graph);
   checkSupported(onnxNodes);
   const opset = opsetOf(model);
 
-  const values = new Map<string, Value>();
   const scratch: tf.Tensor[] = [];
   const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
   const inputInfos = (graph.input ?? []).filter((i) => !initializerNames.has(i.name));
@@ -145,6 +145,7 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
     layouts,
     inputInfos.map((i) => i.name),
   );
+  const values = ctx.values;
   try {
     for (const t of graph.initializer ?? []) {
       const tensor = tensorFromProto(t, `initializer '${t.name}'`);

@@ -59,10 +59,11 @@ describeWithBackends('ONNX ops against onnxruntime', ['cpu', 'wasm'], () => {
     });
     it('Conv stride 2 or dilation 2, asymmetric pads, no bias', async () => {
       // tfjs has no kernel for strides and dilations together (conv2d refuses them, a typed error).
-      for (const attributes of [
+      const variants: Array<Record<string, OnnxAttributeSpec>> = [
         { strides: { ints: [2, 2] }, pads: { ints: [2, 0, 1, 1] } },
         { dilations: { ints: [2, 1] }, pads: { ints: [2, 0, 1, 1] } },
-      ]) {
+      ];
+      for (const attributes of variants) {
         const spec = single('Conv', [2, 7, 6], attributes, { w: tensorSpec([3, 2, 3, 2], 3) });
         await expectMatchesOnnxRuntime(spec, image([2, 2, 7, 6]));
       }
@@ -441,6 +442,79 @@ describeWithBackends('ONNX ops against onnxruntime', ['cpu', 'wasm'], () => {
       await expectMatchesOnnxRuntime(spec, {
         ids: { shape: [3, 4], data: [0, 1, 2, 3, 9, 8, 7, 6, 5, 5, 5, 0], type: 'int64' },
       });
+    });
+  });
+
+  describe('exported patterns', () => {
+    const sequence = (
+      nodes: OnnxNodeSpec[],
+      initializers: Record<string, OnnxTensorSpec>,
+    ): OnnxModelSpec => ({
+      opset: 14,
+      inputs: [{ name: 'x', shape: ['N', 3, 6] }],
+      outputs: [{ name: nodes[nodes.length - 1].outputs[0] }],
+      initializers,
+      nodes,
+    });
+    const scalar = (value: number): OnnxTensorSpec => ({ shape: [], data: [value] });
+    const tokens = { x: { shape: [2, 3, 6], data: values(36, 33).map((v) => 3 * v) } };
+
+    it('erf GELU, x·0.5 on either side, becomes one gelu node', async () => {
+      const constants = { root2: scalar(Math.SQRT2), one: scalar(1), half: scalar(0.5) };
+      const head: OnnxNodeSpec[] = [
+        { op: 'Div', inputs: ['x', 'root2'], outputs: ['d'] },
+        { op: 'Erf', inputs: ['d'], outputs: ['e'] },
+        { op: 'Add', inputs: ['e', 'one'], outputs: ['a'] },
+      ];
+      const timesXFirst = sequence(
+        [
+          ...head,
+          { op: 'Mul', inputs: ['x', 'a'], outputs: ['m'] },
+          { op: 'Mul', inputs: ['m', 'half'], outputs: ['y'] },
+        ],
+        constants,
+      );
+      const halfFirst = sequence(
+        [
+          ...head,
+          { op: 'Mul', inputs: ['x', 'half'], outputs: ['h'] },
+          { op: 'Mul', inputs: ['h', 'a'], outputs: ['y'] },
+        ],
+        constants,
+      );
+      for (const spec of [timesXFirst, halfFirst]) {
+        const graph = await expectMatchesOnnxRuntime(spec, tokens, { layout: 'keep' });
+        expect(graph.nodes.map((n) => n.module.kind)).toEqual(['gelu']);
+      }
+    });
+
+    it('the ReduceMean/Sub/Pow/Sqrt/Div LayerNorm becomes one layerNorm node; MatMul + Add is one linear', async () => {
+      const spec = sequence(
+        [
+          { op: 'ReduceMean', inputs: ['x'], outputs: ['m'], attributes: { axes: { ints: [-1] } } },
+          { op: 'Sub', inputs: ['x', 'm'], outputs: ['c'] },
+          { op: 'Pow', inputs: ['c', 'two'], outputs: ['p'] },
+          { op: 'ReduceMean', inputs: ['p'], outputs: ['v'], attributes: { axes: { ints: [-1] } } },
+          { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+          { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+          { op: 'Div', inputs: ['c', 's'], outputs: ['n'] },
+          { op: 'Mul', inputs: ['n', 'gamma'], outputs: ['g'] },
+          { op: 'Add', inputs: ['g', 'beta'], outputs: ['ln'], name: '/ln/Add_1' },
+          { op: 'MatMul', inputs: ['ln', 'w'], outputs: ['mm'], name: '/fc/MatMul' },
+          { op: 'Add', inputs: ['bias', 'mm'], outputs: ['y'], name: '/fc/Add' },
+        ],
+        {
+          two: scalar(2),
+          eps: scalar(1e-5),
+          gamma: tensorSpec([6], 34),
+          beta: tensorSpec([6], 35),
+          w: tensorSpec([6, 4], 36),
+          bias: tensorSpec([4], 37),
+        },
+      );
+      const graph = await expectMatchesOnnxRuntime(spec, tokens, { layout: 'keep' });
+      expect(graph.nodes.map((n) => `${n.name}:${n.module.kind}`)).toEqual(['ln:layerNorm', 'fc:linear']);
+      expect(graph.node('fc').module.params.bias.shape).toEqual([4]);
     });
   });
 

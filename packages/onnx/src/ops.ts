@@ -87,6 +87,7 @@ function arithmetic(op: 'Add' | 'Sub' | 'Mul' | 'Div'): OpMapper {
   const kinds = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div' };
   return (node, ctx) => {
     const [a, b] = node.inputs as Value[];
+    if (ctx.foldedAdds.has(node.proto)) return a.type === 'computed' ? a : b;
     if (a.type === 'computed' && b.type === 'computed') {
       if (sameShape(a.shape, b.shape)) {
         const second = ctx.inLayout(b, a.layout);
@@ -170,6 +171,27 @@ const gemm: OpMapper = (node, ctx) => {
   return linearNode(node, ctx, x, weight, bias);
 };
 
+/**
+ * torch exports a Linear on a tensor of rank > 2 as MatMul then Add(bias): when the MatMul's only reader
+ * adds a constant of its output width, that constant becomes the linear node's bias (one node, named
+ * after the module) and the Add passes the result on.
+ */
+function biasAfter(node: NodeView, ctx: ImportContext, width: number): tf.Tensor | null {
+  const readers = ctx.consumers.get(node.proto.output![0]) ?? [];
+  if (readers.length !== 1 || readers[0].opType !== 'Add') return null;
+  const add = readers[0];
+  const other = add.input!.find((name) => name !== node.proto.output![0]);
+  const value = other === undefined ? undefined : ctx.values.get(other);
+  if (
+    value?.type !== 'known' ||
+    value.tensor.size !== width ||
+    value.tensor.shape[value.tensor.rank - 1] !== width
+  )
+    return null;
+  ctx.foldedAdds.add(add);
+  return tf.reshape(tf.cast(value.tensor, 'float32'), [width]);
+}
+
 const matMul: OpMapper = (node, ctx) => {
   const [a, b] = node.inputs as Value[];
   if (a.type === 'computed' && b.type === 'known') {
@@ -180,7 +202,8 @@ const matMul: OpMapper = (node, ctx) => {
     const input = ctx.inLayout(a, plain(a.shape));
     const out = [...a.shape.slice(0, -1), b.tensor.shape[1] as number];
     const weight = tf.cast(b.tensor, 'float32');
-    return computed(ctx.emit(node.name, 'linear', [input], {}, { weight, bias: null }), out, plain(out));
+    const bias = biasAfter(node, ctx, out[out.length - 1]);
+    return computed(ctx.emit(node.name, 'linear', [input], {}, { weight, bias }), out, plain(out));
   }
   if (a.type === 'computed' && b.type === 'computed') {
     const shape = [...a.shape.slice(0, -1), b.shape[b.shape.length - 1]];
