@@ -279,9 +279,9 @@ describeWithBackends('clusterNeuronImportance', ['cpu'], () => {
         /'clusters.bad'.*a tensor/,
       );
       await rejects(
-        clusterNeuronImportance(mlp, { layer: 'fc1', clusters: { all: x }, target: 0, batchSize: 0 }),
+        clusterNeuronImportance(mlp, { layer: 'fc1', clusters: { all: x }, target: 0, internalBatchSize: 0 }),
         InvalidArgumentError,
-        /'batchSize'.*a positive integer, but got 0/,
+        /'internalBatchSize'.*a positive integer, but got 0/,
       );
       const withNaN = tf.tensor2d([[0, NaN, 1]]);
       await rejects(

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   assertFinite,
+  checkOptions,
+  checkProgress,
   chunkRanges,
   invalidArgument,
   streamingStats,
@@ -17,6 +19,8 @@ export interface ClusterImportanceOptions extends LayerOptions, TargetOptions, P
   /** Named groups of related inputs; an array is named by index ('0', '1', …). */
   readonly clusters: Clusters;
   /** Rows per forward/backward pass; bounds memory whatever the cluster size. Default 256. */
+  readonly internalBatchSize?: number;
+  /** @deprecated The old name of `internalBatchSize`. */
   readonly batchSize?: number;
 }
 
@@ -89,7 +93,7 @@ async function accumulate(
 /**
  * Scores every unit of `layer` by the gradient of the explained output with respect to it, averaged
  * over each cluster of inputs — signed, absolute and times the activation. One batched forward and
- * backward pass per `batchSize` rows replaces the per-sample loop with backward hooks and gives the
+ * backward pass per `internalBatchSize` rows replaces the per-sample loop with backward hooks and gives the
  * same numbers. Signed scores can cancel across samples and classes; `meanAbs` cannot. Streams: a
  * cluster can be an async iterable of batches of any total size. Returns no tensors.
  *
@@ -102,15 +106,20 @@ export async function clusterNeuronImportance(
   model: Graph,
   options: ClusterImportanceOptions,
 ): Promise<Record<string, ClusterImportance>> {
-  if (typeof options !== 'object' || options === null)
-    throw invalidArgument(FN, 'options', 'an object with layer and clusters', options);
-  const { layer, attributeToLayerInput, target, batchSize = DEFAULT_BATCH_SIZE, onProgress } = options;
+  const o = checkOptions(
+    FN,
+    options,
+    ['layer', 'attributeToLayerInput', 'target', 'clusters', 'internalBatchSize', 'onProgress'],
+    { booleans: ['attributeToLayerInput'], aliases: { batchSize: 'internalBatchSize' }, required: true },
+  );
+  const { layer, attributeToLayerInput, target, internalBatchSize: batchSize = DEFAULT_BATCH_SIZE } = o;
+  const onProgress = checkProgress(o.onProgress, FN);
   if (typeof layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', layer);
   model.node(layer, FN);
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw invalidArgument(FN, 'batchSize', 'a positive integer', batchSize);
+    throw invalidArgument(FN, 'internalBatchSize', 'a positive integer', batchSize);
   const ref = clusterLayerRef(layer, attributeToLayerInput);
-  const clusters = normaliseClusters(options.clusters, FN);
+  const clusters = normaliseClusters(o.clusters, FN);
   for (const cluster of clusters) {
     if (cluster.size === 0)
       throw invalidArgument(FN, `clusters.${cluster.name}`, 'at least one sample', 'an empty cluster');
@@ -127,7 +136,7 @@ export async function clusterNeuronImportance(
       const source = batch.targets === undefined ? target : batch.targets;
       const argument = batch.targets === undefined ? 'target' : `clusters.${cluster.name}.targets`;
       if (cluster.size === undefined) total += rows;
-      for (const [start, end] of chunkRanges(rows, batchSize, FN, 'batchSize')) {
+      for (const [start, end] of chunkRanges(rows, batchSize, FN, 'internalBatchSize')) {
         // Between chunks only: a setTimeout costs ~1 ms, as much as a whole small batch.
         if (done > 0) await yieldToEventLoop();
         const inputs = rows === end - start ? batch.inputs : tf.slice(batch.inputs, start, end - start);

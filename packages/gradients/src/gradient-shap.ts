@@ -1,20 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkOptions,
+  checkSeed,
   convergenceDelta,
   expandTarget,
   forEachChunk,
   invalidArgument,
-  normalTensor,
+  normalRows,
   ownResult,
   resolveBaselineDistribution,
   seededRandom,
-  uniformTensor,
+  streamSeed,
   type AttributionInputs,
   type Graph,
   type PerInput,
   type ResolvedInputs,
-  type SeededRandom,
 } from '@attrib/core';
 import { accumulateAll, stepsPerPass, sumSteps } from './approximation-path.js';
 import { explainedGradients, withInputs } from './method-inputs.js';
@@ -45,20 +45,26 @@ interface Draw {
   readonly point: tf.Tensor[];
 }
 
-/** One copy's draws for all samples: noisy inputs, their baselines (one index per sample), α per sample. */
+/**
+ * Draw `copy`'s noisy inputs, their baselines (one index per sample) and α per sample. Each (copy,
+ * sample) has its own stream (core's `streamSeed`), drawn in a fixed order (each input's noise, the
+ * baseline index, α), so a sample's draws depend neither on the batch size nor on `internalBatchSize`.
+ */
 function drawCopy(
   inputs: ResolvedInputs<unknown>,
   baselines: readonly tf.Tensor[],
   stdev: number,
-  random: SeededRandom,
+  seed: number,
+  copy: number,
 ): Draw {
   const batch = inputs.batch;
+  const streams = Array.from({ length: batch }, (_, i) => seededRandom(streamSeed(seed, copy, i)));
   // No noise asked for: no draws either, so the baseline picks and α do not depend on the input sizes.
-  const noise = inputs.explained.map((x) => (stdev === 0 ? tf.zerosLike(x) : normalTensor(x.shape, stdev, random)));
-  const picks = Int32Array.from({ length: batch }, () =>
-    Math.floor(random.uniform() * baselines[0].shape[0]),
+  const noise = inputs.explained.map((x) =>
+    stdev === 0 ? tf.zerosLike(x) : normalRows(x.shape, stdev, (i) => streams[i]),
   );
-  const alpha = uniformTensor([batch], random);
+  const picks = Int32Array.from(streams, (random) => Math.floor(random.uniform() * baselines[0].shape[0]));
+  const alpha = tf.tensor1d(Float32Array.from(streams, (random) => random.uniform()));
   try {
     return tf.tidy(() => {
       const noisy = inputs.explained.map((x, k) => tf.add(x, noise[k]));
@@ -114,7 +120,7 @@ export async function gradientShap<I extends AttributionInputs>(
     const batch = resolved.batch;
     expandTarget(o.target, 1, batch, fn);
     const steps = stepsPerPass(model, resolved, o, fn);
-    const random = seededRandom(o.seed ?? 0);
+    const seed = checkSeed(fn, o.seed);
     let totals: tf.Tensor[] | undefined;
     const deltas: tf.Tensor[] = [];
     try {
@@ -124,7 +130,9 @@ export async function gradientShap<I extends AttributionInputs>(
         { fn, onProgress: o.onProgress, stage: 'baseline draws', rowsPerItem: batch },
         (start, end) => {
           const copies = end - start;
-          const draws = Array.from({ length: copies }, () => drawCopy(resolved, baselines, stdev, random));
+          const draws = Array.from({ length: copies }, (_, c) =>
+            drawCopy(resolved, baselines, stdev, seed, start + c),
+          );
           const stack = (pick: (d: Draw) => tf.Tensor[]) =>
             resolved.explained.map((_, k) =>
               tf.concat(

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkOptions,
+  checkSeed,
   expandTarget,
   forEachChunk,
   invalidArgument,
-  normalTensor,
+  normalRows,
   ownResult,
   repeatRows,
   resolveInputs,
-  seededRandom,
+  rowStreams,
   guardEngineAsync,
   type AttributionInputs,
   type Disposable,
@@ -160,6 +161,7 @@ export function noiseTunnel<M extends AttributionMethod>(
   const stdev = t.stdevs ?? 1;
   if (typeof stdev !== 'number' || !Number.isFinite(stdev) || stdev < 0)
     throw invalidArgument(fn, 'stdevs', 'a finite number ≥ 0', stdev);
+  const seed = checkSeed(fn, t.seed);
   const type = t.type === 'smoothgrad_sq' ? 'smoothgradSq' : (t.type ?? 'smoothgrad');
   if (!['smoothgrad', 'smoothgradSq', 'vargrad'].includes(type))
     throw invalidArgument(fn, 'type', "'smoothgrad', 'smoothgradSq' or 'vargrad'", t.type);
@@ -178,7 +180,6 @@ export function noiseTunnel<M extends AttributionMethod>(
           resolved.explained[integer],
         );
       const batch = resolved.batch;
-      const random = seededRandom(t.seed ?? 0);
       let sums: tf.Tensor[] | undefined;
       let squares: tf.Tensor[] | undefined;
       let rebuild: ((list: readonly unknown[]) => unknown) | undefined;
@@ -191,9 +192,18 @@ export function noiseTunnel<M extends AttributionMethod>(
           { fn, onProgress: t.onProgress, stage: 'noisy copies', rowsPerItem: batch },
           async (start, end) => {
             const copies = end - start;
-            // Drawn copy by copy, input by input: the noise does not depend on nSamplesBatchSize.
-            const noise = Array.from({ length: copies }, () =>
-              resolved.explained.map((x) => normalTensor(x.shape, stdev, random)),
+            // A stream per (input, copy, sample): the noise depends neither on nSamplesBatchSize nor
+            // on the batch size.
+            // Options first: a bad per-sample option throws before any noisy tensor exists.
+            const expanded = expandOptions(options, copies, resolved, fn);
+            const noise = Array.from({ length: copies }, (_, c) =>
+              resolved.explained.map((x, k) =>
+                normalRows(
+                  x.shape,
+                  stdev,
+                  rowStreams(seed, (i) => [k, start + c, i]),
+                ),
+              ),
             );
             const noisy = tf.tidy(() =>
               resolved.explained.map((x, k) =>
@@ -207,7 +217,6 @@ export function noiseTunnel<M extends AttributionMethod>(
               ),
             );
             tf.dispose(noise.flat());
-            const expanded = expandOptions(options, copies, resolved, fn);
             let result: MethodResult;
             try {
               result = await method(model, resolved.restore(noisy) as never, expanded.options as never);
