@@ -73,6 +73,13 @@ describeWithBackends('random streams', ['cpu', 'wasm'], () => {
     ).toBeGreaterThan(0.1);
   });
 
+  it('gives distinct streams to 4,096 nearby (seed, key, key) triples', () => {
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 16; seed++)
+      for (let a = 0; a < 16; a++) for (let b = 0; b < 16; b++) seen.add(streamSeed(seed, a, b));
+    expect(seen.size).toBe(16 * 16 * 16);
+  });
+
   it('checks seeds', () => {
     expect(checkSeed('f', undefined)).toBe(0);
     expect(checkSeed('f', 0)).toBe(0);
