@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  checkFiniteTensor,
   invalidArgument,
   shapeMismatch,
   streamingStats,
@@ -34,6 +35,8 @@ export interface ClassSummaries {
 const FN = 'classSummaries';
 
 export function classSummaries(shape: readonly number[], from?: ClassSummariesState): ClassSummaries {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 1))
+    throw invalidArgument(FN, 'shape', 'a list of positive integer sizes (one sample’s shape)', shape);
   const perClass = new Map<number, StreamingStats>();
   for (const [label, state] of Object.entries(from?.classes ?? {}))
     perClass.set(Number(label), streamingStats(shape, state));
@@ -46,6 +49,15 @@ export function classSummaries(shape: readonly number[], from?: ClassSummariesSt
     shape,
     update(batch, labels) {
       if (!(batch instanceof tf.Tensor)) throw invalidArgument(`${FN}.update`, 'batch', 'a tensor', batch);
+      if (batch.isDisposed)
+        throw invalidArgument(
+          `${FN}.update`,
+          'batch',
+          'a live tensor',
+          'a disposed tensor',
+          'disposed-tensor',
+        );
+      checkFiniteTensor(batch, `${FN}.update`, 'batch');
       if (batch.shape.slice(1).join() !== shape.join())
         throw shapeMismatch(`${FN}.update`, 'batch', `[B, ${shape.join(', ')}]`, batch.shape);
       const rows = batch.shape[0];

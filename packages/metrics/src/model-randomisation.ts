@@ -17,10 +17,13 @@ import {
 import { spearman } from './statistics.js';
 
 /** Explains `inputs` under `model` (the original or a randomised copy); returns attributions [N, ...]. */
-export type ModelExplanation = (model: Graph, inputs: AttributionInputs) => tf.Tensor | Promise<tf.Tensor>;
+export type ModelExplanation<I extends AttributionInputs = tf.Tensor> = (
+  model: Graph,
+  inputs: I,
+) => tf.Tensor | Promise<tf.Tensor>;
 
-export interface ParameterRandomisationOptions {
-  readonly explain: ModelExplanation;
+export interface ParameterRandomisationOptions<I extends AttributionInputs = tf.Tensor> {
+  readonly explain: ModelExplanation<I>;
   /** Nodes to randomise, in the order they are randomised; by default every node with parameters, output side first. */
   readonly layers?: readonly string[];
   /** Cascading (default): layer i is randomised on top of layers 0..i−1; otherwise each alone. */
@@ -78,10 +81,10 @@ function similarities(a: tf.Tensor, b: tf.Tensor, abs: boolean): number[] {
  * the output down and measure how similar the explanation stays. A faithful method's similarity drops.
  * Randomised models are new graphs (`graph.derive`); the original is never touched.
  */
-export async function modelParameterRandomisation(
+export async function modelParameterRandomisation<I extends AttributionInputs>(
   model: Graph,
-  inputs: AttributionInputs,
-  rawOptions: ParameterRandomisationOptions,
+  inputs: I,
+  rawOptions: ParameterRandomisationOptions<I>,
 ): Promise<ParameterRandomisationResult> {
   const options = checkOptions(
     FN,

@@ -55,7 +55,7 @@ const flatAblation = async (model: Graph, inputs: tf.Tensor | tf.Tensor[], t: Ar
   return flat;
 };
 
-type Result = Record<string, unknown>;
+type Result = object;
 const cases: Array<[string, () => Promise<Result> | Result, () => Promise<Result> | Result]> = [
   [
     'featureRemovalCurve',
@@ -154,7 +154,7 @@ const cases: Array<[string, () => Promise<Result> | Result, () => Promise<Result
         seeds: 3,
         mode: 'mean',
         reference: { image, vector },
-      }) as Promise<Result>,
+      }),
     () =>
       neuronAblationCurves(packed, {
         layer: 'relu',
@@ -163,18 +163,18 @@ const cases: Array<[string, () => Promise<Result> | Result, () => Promise<Result
         seeds: 3,
         mode: 'mean',
         reference: x,
-      }) as Promise<Result>,
+      }),
   ],
   [
     'modelParameterRandomisation',
     () =>
       modelParameterRandomisation(twoInput, [image, vector], {
         explain: (model, inputs) => flatAblation(model, inputs as tf.Tensor[], target),
-      }) as Promise<Result>,
+      }),
     () =>
       modelParameterRandomisation(packed, x, {
         explain: (model, inputs) => flatAblation(model, inputs as tf.Tensor, target),
-      }) as Promise<Result>,
+      }),
   ],
   [
     'randomLogitCheck',
@@ -216,8 +216,12 @@ describeWithBackends('metrics: two inputs equal the packed network', ['cpu'], ()
       const [actual, expected] = [tf.tensor1d(a), tf.tensor1d(b)];
       expectTensorsClose(actual, expected, { atol: 1e-6 });
       tf.dispose([actual, expected]);
-      tf.dispose(Object.values(two).filter((v) => v instanceof tf.Tensor) as tf.Tensor[]);
-      tf.dispose(Object.values(one).filter((v) => v instanceof tf.Tensor) as tf.Tensor[]);
+      tf.dispose(
+        Object.values(two as Record<string, unknown>).filter((v) => v instanceof tf.Tensor) as tf.Tensor[],
+      );
+      tf.dispose(
+        Object.values(one as Record<string, unknown>).filter((v) => v instanceof tf.Tensor) as tf.Tensor[],
+      );
     });
   });
 });

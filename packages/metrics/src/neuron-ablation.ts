@@ -43,7 +43,8 @@ export interface NeuronAblationOptions {
   readonly seeds?: number | readonly number[];
   /** What an ablated unit becomes: 0, its mean over `reference` inputs, or `value`. */
   readonly mode?: 'zero' | 'mean' | 'value';
-  readonly reference?: tf.Tensor;
+  /** Model inputs (a tensor, list or record) whose mean layer tensor replaces ablated units (mode 'mean'). */
+  readonly reference?: AttributionInputs;
   readonly value?: number | tf.Tensor;
   /** Masks evaluated per forward pass (each on every evaluation sample). Default: about 8192 rows a pass. */
   readonly perturbationsPerEval?: number;

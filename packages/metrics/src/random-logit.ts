@@ -11,9 +11,9 @@ import {
 import { checkSeed, seededRandom, streamSeed } from '@attrib/core';
 import { spearman } from './statistics.js';
 
-export interface RandomLogitOptions {
+export interface RandomLogitOptions<I extends AttributionInputs = tf.Tensor> {
   /** Explains `inputs` for one class per sample; returns attributions [N, ...]. */
-  readonly explain: (inputs: AttributionInputs, target: Int32Array) => tf.Tensor | Promise<tf.Tensor>;
+  readonly explain: (inputs: I, target: Int32Array) => tf.Tensor | Promise<tf.Tensor>;
   readonly target: Target;
   readonly seed?: number;
   /** Compare |attributions| (default false: a class-sensitive explanation should change sign too). */
@@ -24,10 +24,10 @@ export interface RandomLogitOptions {
  * Random-logit check (Sixt et al. 2020; Quantus `RandomLogit`): explain each sample for its target
  * and for a random other class, and measure the Spearman similarity. Class-sensitive methods score low.
  */
-export async function randomLogitCheck(
+export async function randomLogitCheck<I extends AttributionInputs>(
   model: Graph,
-  inputs: AttributionInputs,
-  rawOptions: RandomLogitOptions,
+  inputs: I,
+  rawOptions: RandomLogitOptions<I>,
 ): Promise<{ similarity: number[]; otherTarget: Int32Array }> {
   const fn = 'randomLogitCheck';
   const options = checkOptions(fn, rawOptions, ['explain', 'target', 'seed', 'abs'], { booleans: ['abs'] });

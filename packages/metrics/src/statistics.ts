@@ -1,3 +1,4 @@
+import { invalidArgument } from '@attrib/core';
 /** Small host-side statistics shared by the metrics (float64, no tensors). */
 
 /** Ranks 1..n with ties given their average rank (as scipy.stats.rankdata does). */
@@ -16,6 +17,7 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
 
 /** Pearson's correlation; NaN when either side is constant. */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  checkPaired('pearson', a, b);
   const n = a.length;
   let meanA = 0;
   let meanB = 0;
@@ -36,7 +38,30 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Spearman's rank correlation (Pearson of average ranks). */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  checkPaired('spearman', a, b);
   return pearson(averageRanks(a), averageRanks(b));
+}
+
+/** Two equally long lists of finite numbers (a NaN would make every rank and correlation NaN). */
+function checkPaired(fn: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  for (const [argument, values] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (values === null || typeof values !== 'object' || typeof values.length !== 'number')
+      throw invalidArgument(fn, argument, 'a list of numbers', values);
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== 'number' || !Number.isFinite(values[i]))
+        throw invalidArgument(
+          fn,
+          argument,
+          'finite numbers',
+          `${values[i]} at index ${i}`,
+          'non-finite-input',
+        );
+    }
+  }
+  if (a.length !== b.length) throw invalidArgument(fn, 'b', `${a.length} numbers, as many as a`, b.length);
 }
 
 /** Area under y(x) by the trapezoid rule. */
