@@ -32,7 +32,8 @@ function unsortedSegmentSum({
   const numSegments = (attrs as { numSegments: number }).numSegments;
   const values = wasm.readSync(x.dataId) as Float32Array | Int32Array;
   const ids = wasm.readSync(segmentIds.dataId) as Int32Array;
-  const inner = values.length / Math.max(ids.length, 1);
+  const rowShape = x.shape.slice(segmentIds.shape.length);
+  const inner = rowShape.reduce((a, b) => a * b, 1);
   const out =
     x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
   for (let i = 0; i < ids.length; i++) {
@@ -40,7 +41,7 @@ function unsortedSegmentSum({
     if (segment < 0 || segment >= numSegments) continue;
     for (let j = 0; j < inner; j++) out[segment * inner + j] += values[i * inner + j];
   }
-  return wasm.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype, undefined, out);
+  return wasm.makeOutput([numSegments, ...rowShape], x.dtype, undefined, out);
 }
 
 /** Registers the kernel for 'wasm' unless that backend already has one (a later tfjs release). */
