@@ -1,4 +1,10 @@
-import { invalidArgument, seededRandom, type AttributionInputs, type MaskedModel } from '@attrib/core';
+import {
+  checkSeed,
+  invalidArgument,
+  seededRandom,
+  type AttributionInputs,
+  type MaskedModel,
+} from '@attrib/core';
 import { type AttributionResult } from './common.js';
 import { COALITION_OPTIONS, withCoalitionGame, type CoalitionOptions } from './coalitions.js';
 import { checkSamples, fitSurrogate } from './surrogate.js';
@@ -38,8 +44,7 @@ export async function kernelShap<I extends AttributionInputs>(
     if (samples < 2) {
       throw invalidArgument(FN, 'nSamples', 'at least 2 (the full and the empty coalition)', samples);
     }
-    const seed = checked.seed ?? 0;
-    if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
+    const seed = checkSeed(FN, checked.seed);
     const coalitions = kernelShapCoalitions(game.groups, samples, seededRandom(seed));
     // Rows 0 and 1 are the full and the empty coalition.
     const weight = (r: number) => (r < 2 ? END_WEIGHT : 1);
