@@ -29,3 +29,5 @@ export {
   type LiteralActivation,
   type LiteralDeepLiftSample,
 } from './literal-deep-lift.js';
+export { twoInputModels, unpackTwoInput, type MultiInputModelSpec } from './two-input.js';
+export { expectTypedError } from './expect-typed-error.js';
