@@ -128,4 +128,58 @@ export function registerFastConvGradient(): void {
   };
   (config as unknown as Record<symbol, boolean>)[fastMarker] = true;
   tf.registerGradient(config);
+  registerBackpropGradients();
+}
+
+/**
+ * Gradients of the two conv backprop kernels, so that a gradient of a conv's gradient (second order,
+ * e.g. an explanation differentiated with respect to the weights) runs: tfjs has none for
+ * Conv2DBackpropFilter, and its Conv2DBackpropInput gradient needs Conv2DBackpropFilter, which wasm
+ * lacks. Each kernel is linear in both inputs: dx = B_in(dy, w) satisfies ⟨a, B_in(dy, w)⟩ =
+ * ⟨dy, conv(a, w)⟩, so for an incoming ddx, ∂/∂dy = conv(ddx, w) and ∂/∂w = B_filter(ddx, dy); likewise
+ * for dw = B_filter(x, dy). NHWC only (NCHW keeps tfjs's).
+ */
+function registerBackpropGradients(): void {
+  const originalInput = tf.getGradient(tf.Conv2DBackpropInput);
+  type Attrs = { strides: [number, number]; pad: ConvPadding; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+  const forward = (x: tf.Tensor, filter: tf.Tensor, attrs: tf.NamedAttrMap) => {
+    const { strides, pad, dimRoundingMode } = attrs as unknown as Attrs;
+    return tf.conv2d(
+      x as tf.Tensor4D,
+      filter as tf.Tensor4D,
+      strides,
+      pad as 'valid',
+      'NHWC',
+      1,
+      dimRoundingMode,
+    );
+  };
+  const nchw = (attrs: tf.NamedAttrMap) => (attrs.dataFormat ?? 'NHWC') !== 'NHWC';
+  tf.registerGradient({
+    kernelName: tf.Conv2DBackpropInput,
+    inputsToSave: ['dy', 'filter'],
+    gradFunc: (ddx, saved, attrs) => {
+      if (nchw(attrs) && originalInput) return originalInput.gradFunc(ddx, saved, attrs);
+      const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      return {
+        dy: () => forward(ddx as tf.Tensor, filter, attrs),
+        filter: () =>
+          tf.getKernel('Conv2DBackpropFilter', tf.getBackend())
+            ? (originalInput!.gradFunc(ddx, saved, attrs).filter() as tf.Tensor)
+            : conv2dFilterGradientFromAttrs(ddx as tf.Tensor4D, dy, filter.shape, attrs),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: tf.Conv2DBackpropFilter,
+    inputsToSave: ['x', 'dy'],
+    gradFunc: (ddw, saved, attrs) => {
+      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad } = attrs as unknown as Attrs;
+      return {
+        x: () => conv2dInputGradient(dy, ddw as tf.Tensor4D, x.shape, { strides, pad }),
+        dy: () => forward(x, ddw as tf.Tensor, attrs),
+      };
+    },
+  });
 }

@@ -103,8 +103,10 @@ function stridedRange(x: tf.Tensor4D, axis: 1 | 2, start: number, count: number,
   const firsts = [...split];
   firsts[axis + 1] = 1;
   const kept: tf.Tensor = tf.slice(tf.reshape(padded, split), [0, 0, 0, 0, 0], firsts);
-  size[axis] = count;
-  return tf.reshape(kept, size as [number, number, number, number]);
+  // A new array: tf.slice keeps `size` by reference for its gradient.
+  const shape = [...size] as [number, number, number, number];
+  shape[axis] = count;
+  return tf.reshape(kept, shape);
 }
 
 /** The input patch each filter tap (p, q) sees, for every output position: `[N, Ho, Wo, C]`. */
@@ -186,7 +188,11 @@ export function depthwiseInputGradient(
   });
 }
 
-/** The filter gradient of an NHWC depthwise conv: per tap, the channelwise product summed over N, H, W. */
+/**
+ * The filter gradient of an NHWC depthwise conv: per tap, the channelwise product of the input patch and
+ * the output gradient, summed over N, H and W by one matmul with a row of ones for all taps (a sum over
+ * leading axes would transpose on cpu and wasm).
+ */
 export function depthwiseFilterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
@@ -194,37 +200,99 @@ export function depthwiseFilterGradient(
   geometry: ConvGeometry,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [kh, kw, c, m] = filterShape;
+    const [kh, kw, c, m] = filterShape as [number, number, number, number];
     const [n, ho, wo] = dy.shape;
-    const dyCopies = tf.reshape(dy, [n, ho, wo, c, m]);
-    const taps = tapInputs(x, [kh, kw], [ho, wo], geometry).map((row) =>
-      tf.stack(row.map((patch) => tf.sum(tf.mul(tf.expandDims(patch, -1), dyCopies), [0, 1, 2]))),
+    const rows = n * ho * wo;
+    const dyCopies = tf.reshape(dy, [rows, c, m]);
+    const products = tapInputs(x, [kh, kw], [ho, wo], geometry).flatMap((row) =>
+      row.map((patch) => tf.reshape(tf.mul(tf.reshape(patch, [rows, c, 1]), dyCopies), [rows, c * m])),
     );
-    return tf.stack(taps) as tf.Tensor4D;
+    const summed = tf.matMul(tf.ones([1, rows]), tf.concat(products, 1) as tf.Tensor2D);
+    return tf.reshape(summed, [kh, kw, c, m]);
   });
 }
 
+const backpropInput = 'DepthwiseConv2dNativeBackpropInput';
+const backpropFilter = 'DepthwiseConv2dNativeBackpropFilter';
+
+/** The forward conv's attributes, as tfjs's depthwise backprop kernels take them. */
+function convAttrs(attrs: tf.NamedAttrMap): tf.NamedAttrMap {
+  const { strides, pad, dilations, dimRoundingMode } = attrs;
+  return { strides, pad, dilations: dilations ?? 1, dimRoundingMode };
+}
+
 /**
- * Registers a DepthwiseConv2dNative gradient built from forward ops (`depthwiseInputGradient`,
- * `depthwiseFilterGradient`) on every backend: wasm has neither backprop kernel, and tfjs registers no
- * gradient for them, so depthwise nets (MobileNet) had no gradient on wasm and no second-order one
- * anywhere. Idempotent.
+ * Registers the gradients of depthwise convs. DepthwiseConv2dNative: tfjs's backprop kernels where the
+ * backend has them (cpu, webgl: faster) and the conv is not dilated (they ignore dilations), else `depthwiseInputGradient` / `depthwiseFilterGradient`
+ * (wasm has neither kernel, so depthwise nets such as MobileNet had no gradient there). And the
+ * gradients of those two backprop kernels, which tfjs lacks (no second-order gradient through a
+ * depthwise conv anywhere): each is linear in both inputs, so its gradients are the forward conv and
+ * the other backprop. Idempotent.
  */
 export function registerDepthwiseGradient(): void {
   const current = tf.getGradient(tf.DepthwiseConv2dNative);
   if (current && (current as unknown as Record<symbol, boolean>)[depthwiseMarker]) return;
-  const config: tf.GradConfig = {
+  const forward: tf.GradConfig = {
     kernelName: tf.DepthwiseConv2dNative,
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, saved, attrs) => {
       const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const geometry = geometryOf(x.shape, filter.shape, attrs, true);
+      // tfjs's backprop kernels ignore dilations (tested against finite differences).
+      const undilated = geometry.dilations.every((d) => d === 1);
+      const useKernel = (name: string) => undilated && tf.getKernel(name, tf.getBackend()) !== undefined;
+      const run = (name: string, inputs: tf.NamedTensorMap, extra: tf.NamedAttrMap) =>
+        tf.engine().runKernel(name, inputs, { ...convAttrs(attrs), ...extra }) as tf.Tensor;
       return {
-        x: () => depthwiseInputGradient(dy as tf.Tensor4D, filter, x.shape, geometry),
-        filter: () => depthwiseFilterGradient(x, dy as tf.Tensor4D, filter.shape, geometry),
+        x: () =>
+          useKernel(backpropInput)
+            ? run(backpropInput, { dy: dy as tf.Tensor, filter }, { inputShape: x.shape })
+            : depthwiseInputGradient(dy as tf.Tensor4D, filter, x.shape, geometry),
+        filter: () =>
+          useKernel(backpropFilter)
+            ? run(backpropFilter, { x, dy: dy as tf.Tensor }, { filterShape: filter.shape })
+            : depthwiseFilterGradient(x, dy as tf.Tensor4D, filter.shape, geometry),
       };
     },
   };
-  (config as unknown as Record<symbol, boolean>)[depthwiseMarker] = true;
-  tf.registerGradient(config);
+  // dx = B_in(dy, w) satisfies ⟨a, B_in(dy, w)⟩ = ⟨dy, conv(a, w)⟩, so for an incoming ddx:
+  // ∂/∂dy = conv(ddx, w) and ∂/∂w = B_filter(ddx, dy). Likewise for dw = B_filter(x, dy).
+  const forwardConv = (x: tf.Tensor, filter: tf.Tensor, attrs: tf.NamedAttrMap) =>
+    tf.depthwiseConv2d(
+      x as tf.Tensor4D,
+      filter as tf.Tensor4D,
+      attrs.strides as [number, number],
+      attrs.pad as 'valid',
+      'NHWC',
+      (attrs.dilations ?? 1) as [number, number],
+      attrs.dimRoundingMode as 'floor' | undefined,
+    );
+  const inputBackward: tf.GradConfig = {
+    kernelName: backpropInput,
+    inputsToSave: ['dy', 'filter'],
+    gradFunc: (ddx, saved, attrs) => {
+      const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const geometry = geometryOf(attrs.inputShape as number[], filter.shape, attrs, true);
+      return {
+        dy: () => forwardConv(ddx as tf.Tensor, filter, attrs),
+        filter: () => depthwiseFilterGradient(ddx as tf.Tensor4D, dy, filter.shape, geometry),
+      };
+    },
+  };
+  const filterBackward: tf.GradConfig = {
+    kernelName: backpropFilter,
+    inputsToSave: ['x', 'dy'],
+    gradFunc: (ddw, saved, attrs) => {
+      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const geometry = geometryOf(x.shape, attrs.filterShape as number[], attrs, true);
+      return {
+        x: () => depthwiseInputGradient(dy, ddw as tf.Tensor4D, x.shape, geometry),
+        dy: () => forwardConv(x, ddw as tf.Tensor, attrs),
+      };
+    },
+  };
+  (forward as unknown as Record<symbol, boolean>)[depthwiseMarker] = true;
+  tf.registerGradient(inputBackward);
+  tf.registerGradient(filterBackward);
+  tf.registerGradient(forward);
 }

@@ -285,6 +285,39 @@ function checkSecondOrder(module: Module, x: tf.Tensor, { h = 1e-2, atol = 2e-3 
   });
 }
 
+/**
+ * Mixed second order through the weight: h1(W) = Σ M ⊙ ∂/∂x Σ R ⊙ f(x; W)² differentiated in W, and
+ * h2(x) = Σ M′ ⊙ ∂/∂W Σ R ⊙ f(x; W)² differentiated in x, each against central differences.
+ */
+function checkSecondOrderThroughWeight(module: Module, x: tf.Tensor, { h = 1e-2, atol = 3e-3 } = {}) {
+  tf.tidy(() => {
+    const weight = module.params.weight!;
+    const weights = randomTensor(module.forward([x]).shape, 95);
+    const inner = (v: tf.Tensor, w: tf.Tensor) =>
+      tf.sum(tf.mul(tf.square(module.forward([v], { weight: w })), weights));
+    const maskX = randomTensor(x.shape, 96);
+    const maskW = randomTensor(weight.shape, 94);
+    const h1 = (w: tf.Tensor) => tf.sum(tf.mul(tf.grad((v: tf.Tensor) => inner(v, w))(x), maskX));
+    const h2 = (v: tf.Tensor) => tf.sum(tf.mul(tf.grad((w: tf.Tensor) => inner(v, w))(weight), maskW));
+    expectTensorsClose(
+      tf.grad(h1)(weight),
+      finiteDifferenceGradient((w) => h1(w).dataSync()[0]!, weight, h),
+      {
+        atol,
+        rtol: 1e-3,
+      },
+    );
+    expectTensorsClose(
+      tf.grad(h2)(x),
+      finiteDifferenceGradient((v) => h2(v).dataSync()[0]!, x, h),
+      {
+        atol,
+        rtol: 1e-3,
+      },
+    );
+  });
+}
+
 /** A one-node graph of the kind leaves nothing behind in a run, a gradient, or a second-order gradient. */
 async function expectNoLeaksThrough(
   kind: string,
@@ -388,8 +421,12 @@ describeWithBackends('conv2d', ['cpu', 'wasm'], () => {
     }
   });
 
-  it('has a second-order gradient (grouped, same)', () => {
+  it('has a second-order gradient (grouped, same), also through the weight', () => {
     const weight = randomTensor([3, 3, 2, 4], 6);
+    checkSecondOrderThroughWeight(
+      createModule('conv2d', { weight: randomTensor([3, 2, 4, 3], 16) }, { pad: 'same', strides: [2, 1] }),
+      randomTensor([2, 4, 3, 4], 17),
+    );
     checkSecondOrder(
       createModule('conv2d', { weight }, { pad: 'same', groups: 2 }),
       randomTensor([2, 4, 4, 4], 7),
@@ -480,7 +517,7 @@ describeWithBackends('depthwiseConv2d', ['cpu', 'wasm'], () => {
     }
   });
 
-  it('has a second-order gradient (tfjs has none for its depthwise backprop kernels)', () => {
+  it('has second-order gradients (tfjs has none for its depthwise backprop kernels)', () => {
     checkSecondOrder(
       createModule(
         'depthwiseConv2d',
@@ -489,6 +526,16 @@ describeWithBackends('depthwiseConv2d', ['cpu', 'wasm'], () => {
       ),
       randomTensor([2, 5, 4, 2], 40),
     );
+    // Through the weight: on cpu the first order is tfjs's kernels (undilated) or ours (dilated).
+    for (const config of [
+      { pad: 'same', strides: [2, 1] },
+      { pad: [1, 0, 1, 1], dilations: [2, 1] },
+    ]) {
+      checkSecondOrderThroughWeight(
+        createModule('depthwiseConv2d', { weight: randomTensor([3, 2, 2, 2], 44) }, config),
+        randomTensor([2, 5, 4, 2], 45),
+      );
+    }
   });
 
   it('inputVjp equals tf.grad', () => {
@@ -570,6 +617,7 @@ describeWithBackends('conv1d', ['cpu', 'wasm'], () => {
     );
     checkGradients(conv, small);
     checkSecondOrder(conv, small);
+    checkSecondOrderThroughWeight(conv, small);
   });
 
   it('does not leak, and refuses an image input or a bad pad', async () => {
@@ -661,6 +709,7 @@ describeWithBackends('conv2dTranspose', ['cpu', 'wasm'], () => {
     );
     checkGradients(conv, small);
     checkSecondOrder(conv, small);
+    checkSecondOrderThroughWeight(conv, small);
   });
 
   it('does not leak, and refuses outputPadding with a named padding', async () => {
