@@ -88,7 +88,12 @@ export const folds: Readonly<Record<string, Fold>> = {
   Floor: (_n, [x]) => tf.floor(x),
   Ceil: (_n, [x]) => tf.ceil(x),
   Equal: (_n, [a, b]) => tf.cast(tf.equal(a, b), 'int32'),
-  Where: (_n, [c, a, b]) => tf.where(tf.cast(c, 'bool'), a, b),
+  // Through float32: tfjs-backend-wasm's Select returns int32 operands' bits as a float32 tensor.
+  Where: (_n, [c, a, b]) =>
+    tf.tidy(() => {
+      const picked = tf.where(tf.cast(c, 'bool'), tf.cast(a, 'float32'), tf.cast(b, 'float32'));
+      return a.dtype === 'int32' ? tf.cast(picked, 'int32') : picked;
+    }),
   Shape: (node, [x]) => {
     const start = normalizeAxis(node.int('start', 0), x.rank);
     const end = normalizeAxis(node.int('end', x.rank), x.rank);
@@ -98,8 +103,13 @@ export const folds: Readonly<Record<string, Fold>> = {
   Gather: (node, [data, indices]) => {
     const axis = normalizeAxis(node.int('axis', 0), data.rank);
     const dim = data.shape[axis];
-    const positive = tf.tidy(() => tf.where(tf.less(indices, 0), tf.add(indices, dim), indices));
-    const result = tf.gather(data, tf.cast(positive, 'int32'), axis);
+    // Negative indices count from the end; resolved here (tf.where on int32 is wrong on wasm).
+    const positive = tf.tensor(
+      Int32Array.from(indices.dataSync(), (i) => (i < 0 ? i + dim : i)),
+      indices.shape,
+      'int32',
+    );
+    const result = tf.gather(data, positive, axis);
     positive.dispose();
     return result;
   },

@@ -61,7 +61,7 @@ describeWithBackends('importOnnx on the exported reference models', ['cpu', 'was
   });
 });
 
-describeWithBackends('importOnnx on the exported text model', ['cpu'], () => {
+describeWithBackends('importOnnx on the exported text model', ['cpu', 'wasm'], () => {
   it('tinybert_pub.onnx: embedding, LayerNorm and GELU patterns, attention; the reference logits', () => {
     const graph = importOnnx(readFileSync(fixturePath('conformance-text', 'models', 'tinybert_pub.onnx')));
     const kinds = new Map(graph.nodes.map((n) => [n.name, n.module.kind]));
