@@ -324,20 +324,7 @@ export const tensorKindDefinitions: readonly KindDefinition[] = [
     // the ids (they are integers); attributions are taken at this node's output.
     forward([ids], p) {
       if (ids.dtype !== 'int32') throw new Error(`the ids must be int32, got ${ids.dtype}`);
-      const vocabulary = p.weight!.shape[0];
-      // Checked here because tfjs-backend-wasm's gather reads out of range ids from arbitrary memory.
-      const [low, high] = tf
-        .tidy(() => [tf.min(ids), tf.max(ids)])
-        .map((t) => {
-          const v = t.dataSync()[0];
-          t.dispose();
-          return v;
-        });
-      if (ids.size > 0 && (low < 0 || high >= vocabulary)) {
-        throw new Error(
-          `ids must lie in [0, ${vocabulary}) (the weight's rows), got ids from ${low} to ${high}`,
-        );
-      }
+      // tfjs's gather checks the ids against the vocabulary itself (on cpu and wasm alike).
       return tf.gather(p.weight!, ids);
     },
   },
