@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { GraphError } from './errors.js';
 import { Graph, type GraphInput, type GraphNode } from './graph.js';
+import type { SpatialPad } from './kinds-spatial.js';
 import { createModule, getKind, type Module } from './module.js';
 
 type Tensors = Readonly<Record<string, tf.Tensor | null>>;
@@ -67,7 +68,7 @@ export class GraphBuilder {
   conv2d(
     name: string,
     params: { weight: tf.Tensor; bias?: tf.Tensor | null },
-    config: { strides?: number[]; pad?: number[]; dilations?: number[] } = {},
+    config: { strides?: number[]; pad?: SpatialPad; dilations?: number[]; groups?: number } = {},
     inputs?: readonly string[],
   ): this {
     return this.node(name, 'conv2d', { params, config, inputs });
@@ -88,7 +89,7 @@ export class GraphBuilder {
 
   maxpool2d(
     name: string,
-    config: { size: number[]; strides?: number[]; pad?: number[] },
+    config: { size: number[]; strides?: number[]; pad?: SpatialPad },
     inputs?: readonly string[],
   ): this {
     return this.node(name, 'maxpool2d', { config, inputs });
@@ -96,7 +97,7 @@ export class GraphBuilder {
 
   avgpool2d(
     name: string,
-    config: { size: number[]; strides?: number[]; pad?: number[] },
+    config: { size: number[]; strides?: number[]; pad?: SpatialPad; countIncludePad?: boolean },
     inputs?: readonly string[],
   ): this {
     return this.node(name, 'avgpool2d', { config, inputs });
