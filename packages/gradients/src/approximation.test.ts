@@ -1,4 +1,4 @@
-import { approximation, gaussLegendre, resolveMethod } from './approximation.js';
+import { MAX_STEPS, approximation, gaussLegendre, resolveMethod } from './approximation.js';
 import { InvalidArgumentError } from '@attrib/core';
 
 describe('approximation', () => {
@@ -47,6 +47,36 @@ describe('approximation', () => {
     for (const s of stepSizes) expect(Math.fround(s)).toBe(s);
     for (const a of alphas) expect(a > 0 && a < 1).toBe(true);
     expect(Math.abs(stepSizes.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-6);
+  });
+
+  it('refuses a one-point Riemann rule (its alphas were [NaN]) and an unknown method, by name', () => {
+    for (const method of ['riemannLeft', 'riemannRight', 'riemannMiddle', 'riemannTrapezoid'] as const) {
+      expect(() => approximation(method, 1)).toThrow(InvalidArgumentError);
+      expect(() => approximation(method, 1)).toThrow(/'nSteps' passed to 'approximation'.*from 2/);
+    }
+    expect(approximation('gausslegendre', 1)).toEqual({ alphas: [0.5], stepSizes: [1] });
+    expect(approximation('riemann_left' as never, 2).alphas).toEqual([0, 0.5]);
+    expect(() => approximation('simpson' as never, 4)).toThrow(/'method' passed to 'approximation'/);
+    expect(() => approximation('riemannLeft', 2.5)).toThrow(InvalidArgumentError);
+  });
+
+  it('bounds nSteps at once instead of hanging (1e6 Gauss–Legendre points cost O(n²))', () => {
+    const started = Date.now();
+    expect(() => approximation('gausslegendre', 1e6)).toThrow(/'nSteps' passed to 'approximation'.*10000/);
+    expect(() => gaussLegendre(1e6)).toThrow(/'n' passed to 'gaussLegendre'/);
+    expect(() => approximation('riemannTrapezoid', MAX_STEPS.riemann + 1)).toThrow(InvalidArgumentError);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Up to the bound, a Riemann rule is linear-time.
+    const { alphas, stepSizes } = approximation('riemannMiddle', MAX_STEPS.riemann);
+    expect(alphas).toHaveLength(MAX_STEPS.riemann);
+    expect(stepSizes[0]).toBe(Math.fround(1e-6));
+  });
+
+  it('a 500-point Gauss–Legendre rule is still exact to rounding (x^999 on [0, 1])', () => {
+    const { nodes, weights } = gaussLegendre(500);
+    const integral = nodes.reduce((sum, x, i) => sum + 0.5 * weights[i] * ((1 + x) / 2) ** 999, 0);
+    expect(Math.abs(integral - 1 / 1000)).toBeLessThan(1e-12);
+    expect(Math.abs(weights.reduce((a, b) => a + b, 0) - 2)).toBeLessThan(1e-12);
   });
 
   it("accepts Captum's snake_case names and refuses unknown ones", () => {

@@ -41,6 +41,15 @@ export function resolveMethod(
   return resolved;
 }
 
+/**
+ * The most path points a call may ask for: Gauss–Legendre nodes cost O(n²) to compute (Newton on the
+ * Legendre recurrence, synchronous; about half a second at 10,000 points), Riemann points O(n).
+ */
+export const MAX_STEPS: Readonly<Record<'gausslegendre' | 'riemann', number>> = {
+  gausslegendre: 10_000,
+  riemann: 1_000_000,
+};
+
 export function checkSteps(
   nSteps: number,
   method: ApproximationMethod,
@@ -48,8 +57,10 @@ export function checkSteps(
   argument = 'nSteps',
 ): void {
   const least = method === 'gausslegendre' ? 1 : 2;
-  if (!Number.isInteger(nSteps) || nSteps < least)
-    throw invalidArgument(fn, argument, `an integer ≥ ${least} for '${method}'`, nSteps);
+  const most = method === 'gausslegendre' ? MAX_STEPS.gausslegendre : MAX_STEPS.riemann;
+  const hint = method === 'gausslegendre' ? "; a 'riemann…' method takes more" : '';
+  if (!Number.isInteger(nSteps) || nSteps < least || nSteps > most)
+    throw invalidArgument(fn, argument, `an integer from ${least} to ${most} for '${method}'${hint}`, nSteps);
 }
 
 /**
@@ -58,20 +69,32 @@ export function checkSteps(
  * agrees with to ~1e-16).
  */
 export function gaussLegendre(n: number): { nodes: number[]; weights: number[] } {
+  checkSteps(n, 'gausslegendre', 'gaussLegendre', 'n');
   const nodes = new Array<number>(n);
   const weights = new Array<number>(n);
+  // P_n(x) and P_n'(x) by the three-term recurrence.
+  const legendre = (x: number) => {
+    let p0 = 1;
+    let p1 = x;
+    for (let k = 2; k <= n; k++) {
+      const next = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
+      p0 = p1;
+      p1 = next;
+    }
+    return { value: p1, derivative: (n * (x * p1 - p0)) / (x * x - 1) };
+  };
   for (let i = 0; i < Math.ceil(n / 2); i++) {
     let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let derivative = 0;
     for (let iteration = 0; iteration < 100; iteration++) {
-      let p0 = 1;
-      let p1 = x;
-      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k];
-      derivative = (n * (x * p1 - p0)) / (x * x - 1);
-      const step = p1 / derivative;
+      const { value, derivative } = legendre(x);
+      const step = value / derivative;
       x -= step;
-      if (Math.abs(step) < 1e-16) break;
+      // Newton converges quadratically: after a step below 1e-12 the error is below rounding. (Waiting
+      // for a step below 1e-16 never ended near ±1, where rounding alone moves x by more.)
+      if (Math.abs(step) < 1e-12) break;
     }
+    // The weight takes the derivative at the converged root.
+    const { derivative } = legendre(x);
     // Symmetric pairs: the root near +1 and its mirror.
     nodes[n - 1 - i] = x;
     nodes[i] = -x;
@@ -82,14 +105,27 @@ export function gaussLegendre(n: number): { nodes: number[]; weights: number[] }
 
 /** float32 linspace like torch's (the reference builds riemann alphas with it). */
 function linspace(start: number, end: number, n: number): number[] {
+  if (n === 1) return [Math.fround(start)];
   const step = (end - start) / (n - 1);
   return Array.from({ length: n }, (_, i) =>
     Math.fround(i < n / 2 ? start + i * step : end - (n - 1 - i) * step),
   );
 }
 
-/** Captum's `approximation_parameters`: alphas and step sizes for `nSteps` points of `method`. */
+/**
+ * Captum's `approximation_parameters`: alphas and step sizes for `nSteps` points of `method` (Captum's
+ * names or snake_case). Riemann rules need at least 2 points (as Captum asserts); too few or too many
+ * points, or an unknown method, are typed errors naming the argument.
+ */
 export function approximation(method: ApproximationMethod, nSteps: number): Approximation {
+  const fn = 'approximation';
+  const resolved = resolveMethod(method, fn);
+  checkSteps(nSteps, resolved, fn);
+  return schedule(resolved, nSteps);
+}
+
+/** The alphas and step sizes, for a method and a count already checked. */
+function schedule(method: ApproximationMethod, nSteps: number): Approximation {
   if (method === 'gausslegendre') {
     const { nodes, weights } = gaussLegendre(nSteps);
     return {
@@ -126,5 +162,5 @@ export function pathSchedule(
   const method = resolveMethod(options.method, fn, fallback);
   const nSteps = options.nSteps ?? 50;
   checkSteps(nSteps, method, fn);
-  return approximation(method, extraPoint ? nSteps + 1 : nSteps);
+  return schedule(method, extraPoint ? nSteps + 1 : nSteps);
 }

@@ -27,6 +27,7 @@ export {
 export {
   approximation,
   gaussLegendre,
+  MAX_STEPS,
   type Approximation,
   type ApproximationMethod,
 } from './approximation.js';
