@@ -16,7 +16,13 @@ import {
 } from './deep-lift.js';
 import { checkDeepLiftOptions, stackedTargetSeed } from './deep-lift-walk.js';
 import { withInputs } from './method-inputs.js';
-import { keys, type AttributionResult, type LayerOptions } from './types.js';
+import {
+  keys,
+  type AttributionResult,
+  type DeltaRequested,
+  type LayerOptions,
+  type WithDelta,
+} from './types.js';
 
 export interface LayerDeepLiftOptions extends DeepLiftOptions, LayerOptions {}
 
@@ -24,6 +30,16 @@ export interface LayerDeepLiftOptions extends DeepLiftOptions, LayerOptions {}
  * DeepLift attributed to a layer's output (or input) (Captum `LayerDeepLift`):
  * `(a(x) − a(b)) · multiplier at a`, with `delta = Σ attr − (f(x)[t] − f(b)[t])`.
  */
+export function layerDeepLift(
+  model: Graph,
+  inputs: AttributionInputs,
+  options: LayerDeepLiftOptions & DeltaRequested,
+): WithDelta<AttributionResult>;
+export function layerDeepLift(
+  model: Graph,
+  inputs: AttributionInputs,
+  options: LayerDeepLiftOptions,
+): AttributionResult;
 export function layerDeepLift(
   model: Graph,
   inputs: AttributionInputs,

@@ -11,7 +11,13 @@ import {
 } from '@attrib/core';
 import { deepLift, deepLiftBooleans, deepLiftKeys } from './deep-lift.js';
 import { withInputs } from './method-inputs.js';
-import { keys, type AttributionResult, type TargetOptions } from './types.js';
+import {
+  keys,
+  type AttributionResult,
+  type DeltaRequested,
+  type TargetOptions,
+  type WithDelta,
+} from './types.js';
 
 export interface DeepLiftShapOptions extends TargetOptions {
   /** A distribution of references, [B, ...one sample's shape]; a list or record of them for several inputs. */
@@ -27,6 +33,16 @@ export interface DeepLiftShapOptions extends TargetOptions {
  * distribution, averaged over the baselines. All N·B pairs run as one stacked batch, sample-major
  * (Captum's `repeat_interleave`): targets and fixed inputs follow their sample.
  */
+export function deepLiftShap<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: DeepLiftShapOptions & DeltaRequested,
+): WithDelta<AttributionResult<PerInput<I>>>;
+export function deepLiftShap<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: DeepLiftShapOptions,
+): AttributionResult<PerInput<I>>;
 export function deepLiftShap<I extends AttributionInputs>(
   model: Graph,
   inputs: I,

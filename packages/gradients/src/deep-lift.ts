@@ -18,7 +18,14 @@ import {
   type DeepLiftLayer,
 } from './deep-lift-walk.js';
 import { explainedOf, withInputs } from './method-inputs.js';
-import { keys, type AttributionResult, type Baselines, type TargetOptions } from './types.js';
+import {
+  keys,
+  type AttributionResult,
+  type Baselines,
+  type DeltaRequested,
+  type TargetOptions,
+  type WithDelta,
+} from './types.js';
 
 export interface DeepLiftOptions extends TargetOptions {
   /** Reference input(s); default 0. */
@@ -73,6 +80,16 @@ export function deepLiftPass(
  * reverse walk where activations pass `Δout/Δin` and max-pools use Captum's rule. Batched; every
  * explained input gets its attributions.
  */
+export function deepLift<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: DeepLiftOptions & DeltaRequested,
+): WithDelta<AttributionResult<PerInput<I>>>;
+export function deepLift<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options?: DeepLiftOptions,
+): AttributionResult<PerInput<I>>;
 export function deepLift<I extends AttributionInputs>(
   model: Graph,
   inputs: I,

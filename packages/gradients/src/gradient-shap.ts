@@ -18,7 +18,14 @@ import {
 } from '@attrib/core';
 import { accumulateAll, stepsPerPass, sumSteps } from './approximation-path.js';
 import { explainedGradients, withInputs } from './method-inputs.js';
-import { keys, type AttributionResult, type BatchingOptions, type TargetOptions } from './types.js';
+import {
+  keys,
+  type AttributionResult,
+  type BatchingOptions,
+  type DeltaRequested,
+  type TargetOptions,
+  type WithDelta,
+} from './types.js';
 
 export interface GradientShapOptions extends TargetOptions, BatchingOptions {
   /**
@@ -87,6 +94,16 @@ function drawCopy(
  * optional noise) times `(x' − b)`, averaged over the draws. The draws of all samples are stacked into
  * as few passes as `internalBatchSize` (or the memory budget) allows.
  */
+export function gradientShap<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: GradientShapOptions & DeltaRequested,
+): Promise<WithDelta<AttributionResult<PerInput<I>>>>;
+export function gradientShap<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: GradientShapOptions,
+): Promise<AttributionResult<PerInput<I>>>;
 export async function gradientShap<I extends AttributionInputs>(
   model: Graph,
   inputs: I,

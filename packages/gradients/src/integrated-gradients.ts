@@ -16,6 +16,8 @@ import {
   type Baselines,
   type BatchingOptions,
   type TargetOptions,
+  type DeltaRequested,
+  type WithDelta,
 } from './types.js';
 
 /** Captum's method names, in camelCase or as Captum spells them. */
@@ -43,6 +45,16 @@ const optionKeys = [...keys.target, ...keys.path, ...keys.delta];
  * explained input. All path points of all samples go through as few forward/backward passes as
  * `internalBatchSize` (or the memory budget) allows.
  */
+export function integratedGradients<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options: IntegratedGradientsOptions & DeltaRequested,
+): Promise<WithDelta<AttributionResult<PerInput<I>>>>;
+export function integratedGradients<I extends AttributionInputs>(
+  model: Graph,
+  inputs: I,
+  options?: IntegratedGradientsOptions,
+): Promise<AttributionResult<PerInput<I>>>;
 export async function integratedGradients<I extends AttributionInputs>(
   model: Graph,
   inputs: I,

@@ -12,6 +12,8 @@ import {
   type LayerSelection,
   type LayerSelectionOptions,
   type TargetOptions,
+  type DeltaRequested,
+  type WithDelta,
 } from './types.js';
 
 export interface LayerConductanceOptions<L extends LayerSelection>
@@ -31,6 +33,16 @@ type Carry = {
  * the n+1 points of the method, and `Σ_{k<n} ∂f[t]/∂tensor(α_k) · (tensor(α_{k+1}) − tensor(α_k))`
  * is returned (step sizes unused). Chunks carry their last step over to the next.
  */
+export function layerConductance<L extends LayerSelection>(
+  model: Graph,
+  inputs: AttributionInputs,
+  options: LayerConductanceOptions<L> & DeltaRequested,
+): Promise<WithDelta<LayerAttributionResult<L>>>;
+export function layerConductance<L extends LayerSelection>(
+  model: Graph,
+  inputs: AttributionInputs,
+  options: LayerConductanceOptions<L>,
+): Promise<LayerAttributionResult<L>>;
 export async function layerConductance<L extends LayerSelection>(
   model: Graph,
   inputs: AttributionInputs,

@@ -17,7 +17,13 @@ import { accumulate, pathPoints, stepsPerPass, sumSteps } from './approximation-
 import { guardDelta, type PathOptions } from './integrated-gradients.js';
 import { layerRules, resolveLayers } from './layer-selection.js';
 import { withBaselines, withInputs } from './method-inputs.js';
-import { keys, type AttributionResult, type TargetOptions } from './types.js';
+import {
+  keys,
+  type AttributionResult,
+  type DeltaRequested,
+  type TargetOptions,
+  type WithDelta,
+} from './types.js';
 
 export interface LayerIntegratedGradientsOptions extends TargetOptions, PathOptions {
   /** The node whose output (or input, with `attributeToLayerInput`) is integrated along. */
@@ -42,6 +48,16 @@ function replaceLayer(node: string, toInput: boolean, replacement: tf.Tensor): F
  * `a_b + α_k (a_x − a_b)` (`a_x`, `a_b` the tensor at the input and at the baseline) and the network
  * runs on from there: `(a_x − a_b) · Σ_k s_k ∂f[t]/∂tensor`.
  */
+export function layerIntegratedGradients(
+  model: Graph,
+  inputs: AttributionInputs,
+  options: LayerIntegratedGradientsOptions & DeltaRequested,
+): Promise<WithDelta<AttributionResult>>;
+export function layerIntegratedGradients(
+  model: Graph,
+  inputs: AttributionInputs,
+  options: LayerIntegratedGradientsOptions,
+): Promise<AttributionResult>;
 export async function layerIntegratedGradients(
   model: Graph,
   inputs: AttributionInputs,

@@ -17,6 +17,16 @@ export interface AttributionResult<A = tf.Tensor> extends Disposable {
   readonly delta?: tf.Tensor;
 }
 
+/** Options that ask for the convergence delta: with them, a method's result types `delta` as present. */
+export interface DeltaRequested {
+  readonly returnConvergenceDelta: true;
+}
+
+/** `R` with its `delta` present (what a method returns when called with `returnConvergenceDelta: true`). */
+export type WithDelta<R extends { readonly delta?: unknown }> = R & {
+  readonly delta: NonNullable<R['delta']>;
+};
+
 /** Baselines per explained input: a number, a tensor, a list, or a record by input name. */
 export type Baselines = CoreBaselines;
 
