@@ -417,7 +417,7 @@ describeWithBackends('ONNX ops against onnxruntime', ['cpu', 'wasm'], () => {
   });
 
   describe('text', () => {
-    it('Gather on int64 ids (embedding), LayerNormalization, MatMul, Gelu-free', async () => {
+    it('Gather on int64 ids (embedding), LayerNormalization, MatMul', async () => {
       const spec: OnnxModelSpec = {
         opset: 17,
         inputs: [{ name: 'ids', shape: ['N', 4], type: 'int64' }],
@@ -485,6 +485,38 @@ describeWithBackends('ONNX ops against onnxruntime', ['cpu', 'wasm'], () => {
       for (const spec of [timesXFirst, halfFirst]) {
         const graph = await expectMatchesOnnxRuntime(spec, tokens, { layout: 'keep' });
         expect(graph.nodes.map((n) => n.module.kind)).toEqual(['gelu']);
+      }
+    });
+
+    it('tanh GELU (torch: x·(x·x); others: Pow(x, 3)) becomes one gelu node', async () => {
+      const constants = {
+        kappa: scalar(0.044715),
+        beta: scalar(Math.sqrt(2 / Math.PI)),
+        three: scalar(3),
+        one: scalar(1),
+        half: scalar(0.5),
+      };
+      const tail: OnnxNodeSpec[] = [
+        { op: 'Mul', inputs: ['kappa', 'cube'], outputs: ['kc'] },
+        { op: 'Add', inputs: ['x', 'kc'], outputs: ['s'] },
+        { op: 'Mul', inputs: ['beta', 's'], outputs: ['inner'] },
+        { op: 'Tanh', inputs: ['inner'], outputs: ['t'] },
+        { op: 'Add', inputs: ['one', 't'], outputs: ['a'] },
+        { op: 'Mul', inputs: ['x', 'a'], outputs: ['m'] },
+        { op: 'Mul', inputs: ['half', 'm'], outputs: ['y'] },
+      ];
+      const torchCube: OnnxNodeSpec[] = [
+        { op: 'Mul', inputs: ['x', 'x'], outputs: ['sq'] },
+        { op: 'Mul', inputs: ['x', 'sq'], outputs: ['cube'] },
+      ];
+      const powCube: OnnxNodeSpec[] = [{ op: 'Pow', inputs: ['x', 'three'], outputs: ['cube'] }];
+      for (const cube of [torchCube, powCube]) {
+        const graph = await expectMatchesOnnxRuntime(sequence([...cube, ...tail], constants), tokens, {
+          layout: 'keep',
+        });
+        expect(graph.nodes.map((n) => `${n.module.kind}:${n.module.config.approximate}`)).toEqual([
+          'gelu:tanh',
+        ]);
       }
     });
 

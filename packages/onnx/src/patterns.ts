@@ -3,7 +3,7 @@ import { tensorFromProto } from './tensor.js';
 
 /**
  * Exporters write some modules as chains of primitive ops: torch's GELU (before opset 20) as
- * `x·0.5·(1 + erf(x/√2))`, its LayerNorm (before opset 17) as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/
+ * `x·0.5·(1 + erf(x/√2))` or, approximated, `x·0.5·(1 + tanh(√(2/π)(x + 0.044715x³)))`, its LayerNorm (before opset 17) as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/
  * Div/Mul/Add. Those chains are rewritten into the op they stand for (Gelu, LayerNormalization), named
  * after the chain's last node, so each becomes one node (one kind, with its rules) in the graph.
  */
@@ -50,38 +50,61 @@ export function fusePatterns(graph: OnnxGraphProto): OnnxNodeProto[] {
     replaced.set(last, { ...fused, name: last.name, output: last.output });
   };
 
+  /** `(1 + f) · x · 0.5` after `f` (Erf or Tanh), the two products in either order: the nodes, or undefined. */
+  const geluTail = (f: OnnxNodeProto, x: string): OnnxNodeProto[] | undefined => {
+    const plusOne = withConstant(onlyReader(f.output![0], 'Add'), 1);
+    const times = onlyReader(plusOne?.output![0], 'Mul');
+    if (!plusOne || !times) return undefined;
+    const factor = other(times, plusOne.output![0]);
+    if (factor === x) {
+      const half = withConstant(onlyReader(times.output![0], 'Mul'), 0.5);
+      return half && [plusOne, times, half];
+    }
+    const half = producer.get(factor);
+    const halfOfX = half?.opType === 'Mul' && half.input!.includes(x) && withConstant(half, 0.5);
+    return halfOfX && readers.get(factor)?.length === 1 ? [plusOne, half, times] : undefined;
+  };
+  const gelu = (approximate: 'none' | 'tanh') => ({
+    opType: 'Gelu',
+    attribute: [
+      { name: 'approximate', type: AttributeType.STRING, s: new TextEncoder().encode(approximate) },
+    ],
+  });
+  const computedInput = (node: OnnxNodeProto) => node.input!.find((i) => scalar(i) === undefined);
+
   for (const erf of nodes.filter((n) => n.opType === 'Erf')) {
-    // x/√2 (or x·(1/√2)) → Erf → +1 → ·x → ·0.5, the two products in either order.
+    // x/√2 (or x·(1/√2)) → Erf → +1 → ·x → ·0.5
     const scale = producer.get(erf.input![0]);
     const divided =
       (scale?.opType === 'Div' && near(scalar(scale.input![1]), Math.SQRT2)) ||
       (scale?.opType === 'Mul' && scale.input!.some((i) => near(scalar(i), Math.SQRT1_2)));
-    if (!scale || !divided) continue;
-    const x = scale.input!.find((i) => scalar(i) === undefined)!;
-    const plusOne = withConstant(onlyReader(erf.output![0], 'Add'), 1);
-    const times = onlyReader(plusOne?.output![0], 'Mul');
-    if (!plusOne || !times) continue;
-    const factor = other(times, plusOne.output![0])!;
-    let chain: OnnxNodeProto[] | undefined;
-    if (factor === x) {
-      const half = withConstant(onlyReader(times.output![0], 'Mul'), 0.5);
-      if (half) chain = [scale, erf, plusOne, times, half];
-    } else {
-      const half = producer.get(factor);
-      if (
-        half?.opType === 'Mul' &&
-        half.input!.includes(x) &&
-        withConstant(half, 0.5) &&
-        readers.get(factor)?.length === 1
-      )
-        chain = [scale, erf, plusOne, half, times];
+    if (!scale || !divided || !onlyReader(scale.output![0], 'Erf')) continue;
+    const x = computedInput(scale)!;
+    const tail = geluTail(erf, x);
+    if (tail) fuse([scale, erf, ...tail], { ...gelu('none'), input: [x] });
+  }
+
+  for (const tanh of nodes.filter((n) => n.opType === 'Tanh')) {
+    // √(2/π)·(x + 0.044715·x³) → Tanh → +1 → ·x → ·0.5, with x³ as Pow(x, 3) or x·(x·x)
+    const inner = withConstant(producer.get(tanh.input![0]), Math.sqrt(2 / Math.PI));
+    const sum = inner && inner.opType === 'Mul' ? producer.get(computedInput(inner)!) : undefined;
+    if (!inner || sum?.opType !== 'Add') continue;
+    const cubic = sum
+      .input!.map((i) => producer.get(i))
+      .find((n) => withConstant(n, 0.044715)?.opType === 'Mul');
+    const x = cubic && other(sum, cubic.output![0]);
+    const cube = cubic && producer.get(computedInput(cubic)!);
+    if (!cubic || !x || !cube) continue;
+    let cubeNodes: OnnxNodeProto[] | undefined;
+    if (cube.opType === 'Pow' && cube.input![0] === x && near(scalar(cube.input![1]), 3)) cubeNodes = [cube];
+    else if (cube.opType === 'Mul' && cube.input!.includes(x)) {
+      const square = producer.get(other(cube, x));
+      if (square?.opType === 'Mul' && square.input!.every((i) => i === x)) cubeNodes = [square, cube];
     }
-    if (chain && onlyReader(scale.output![0], 'Erf'))
-      fuse(chain, {
-        opType: 'Gelu',
-        input: [x],
-        attribute: [{ name: 'approximate', type: AttributeType.STRING, s: new TextEncoder().encode('none') }],
-      });
+    const chain = cubeNodes && [...cubeNodes, cubic, sum, inner, tanh];
+    const singleUse = chain?.slice(0, -1).every((n) => readers.get(n.output![0])?.length === 1);
+    const tail = chain && singleUse ? geluTail(tanh, x) : undefined;
+    if (chain && tail) fuse([...chain, ...tail], { ...gelu('tanh'), input: [x] });
   }
 
   for (const mean of nodes.filter((n) => n.opType === 'ReduceMean')) {
