@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadModel, type Graph } from '@attrib/core';
 import { loadOnnx } from '@attrib/onnx';
+import { loadLayersModel } from '@attrib/tfjs-layers';
 
 export type ModelFormat = 'attrib' | 'onnx' | 'layers';
 
@@ -18,12 +19,12 @@ export interface ModelLoader {
 export const modelLoaders: Readonly<Record<ModelFormat, ModelLoader>> = {
   attrib: { file: (id) => `${id}.json`, load: (path) => loadModel(JSON.parse(readFileSync(path, 'utf8'))) },
   onnx: { file: (id) => `${id}.onnx`, load: (path) => loadOnnx(path, { layout: 'nhwc' }) },
-  // The tfjs-layers importer (@attrib/tfjs-layers) plugs in here.
+  // FORMAT.md §4: a padded conv node is written as `<node>_pad` (ZeroPadding2D) + a 'valid' Conv2D, and
+  // the tensor entering the node is the input of `<node>_pad`; folding the padding into the conv gives
+  // exactly the fixture's node (same name, same input).
   layers: {
     file: (id) => `${id}.layers/model.json`,
-    load: () => {
-      throw new Error('the tfjs-layers loader is not plugged into the conformance runner yet');
-    },
+    load: (path) => loadLayersModel(path, { foldZeroPadding: true }),
   },
 };
 
