@@ -175,6 +175,21 @@ describeWithBackends('reverseWalk under tf.grad (second order)', ['cpu', 'wasm']
     });
   }
 
+  // A ReLU net's input gradient is piecewise constant in x (its second derivative is 0 almost
+  // everywhere), so the smooth fork is the case that can fail.
+  it('differentiates with respect to the input too (the tanh/sigmoid fork)', () => {
+    for (const c of cases().filter((k) => k.name.includes('sigmoid'))) {
+      const graph = c.build(c.theta);
+      const mask = randomTensor(c.input.shape, 98);
+      const loss = (x: tf.Tensor) =>
+        tf.sum(tf.mul(mask, reverseWalk(graph, x, { target: 0 }).inputGradients[0]));
+      const analytic = tf.grad(loss)(c.input);
+      const numeric = finiteDifferenceGradient((x) => loss(x).dataSync()[0], c.input, 1e-3);
+      expectTensorsClose(analytic, numeric, { atol: 2e-3, rtol: 2e-3 });
+      expect(Math.max(...Array.from(numeric, Math.abs))).toBeGreaterThan(0.05);
+    }
+  });
+
   it('leaks nothing under tf.grad', async () => {
     const [c] = cases();
     await expectNoLeaks(() =>
