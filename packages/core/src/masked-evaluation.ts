@@ -164,6 +164,8 @@ export interface MaskedEvaluationPlan {
    * and 1 for a forward function or a forward that returns one scalar for the whole batch.
    */
   readonly perturbationsPerEval?: number;
+  /** Bytes one pass may hold when `perturbationsPerEval` is not given (default: `getMemoryBudget()`). */
+  readonly memoryBudget?: number;
   readonly onProgress?: ProgressCallback;
   readonly stage?: string;
 }
@@ -195,7 +197,7 @@ export async function evaluateMasked(
   const values = new Float64Array(plan.total * outPer);
   await forEachChunk(
     plan.total,
-    perturbationsPerEval(scorer, plan.perturbationsPerEval, rowsPer),
+    perturbationsPerEval(scorer, plan, rowsPer),
     { fn, onProgress: plan.onProgress, stage: plan.stage ?? fn, rowsPerItem: rowsPer },
     async (start, end) => {
       const count = end - start;
@@ -231,10 +233,15 @@ export async function evaluateMasked(
 }
 
 /** The caller's `perturbationsPerEval` (checked), else what fits the memory budget. */
-function perturbationsPerEval(scorer: Scorer, explicit: number | undefined, rowsPer: number): number {
+function perturbationsPerEval(scorer: Scorer, plan: MaskedEvaluationPlan, rowsPer: number): number {
   const { fn } = scorer.inputs;
-  if (explicit !== undefined || !(scorer.model instanceof Graph) || scorer.aggregate)
-    return rowsPerPass(functionInputs, [], { fn, explicit: explicit ?? 1, argument: 'perturbationsPerEval' });
+  const explicit = plan.perturbationsPerEval;
+  const argument = 'perturbationsPerEval';
+  if (explicit !== undefined && explicit !== null)
+    return rowsPerPass(functionInputs, [], { fn, explicit, argument });
+  // A forward function cannot be measured, and a batch-scalar forward must see one copy at a time.
+  if (!(scorer.model instanceof Graph) || scorer.aggregate) return 1;
   const inputs = scorer.inputs.assemble(scorer.inputs.explained);
-  return Math.max(1, Math.floor(rowsPerPass(scorer.model, inputs, { fn }) / rowsPer));
+  const rows = rowsPerPass(scorer.model, inputs, { fn, memoryBudget: plan.memoryBudget });
+  return Math.max(1, Math.floor(rows / rowsPer));
 }

@@ -100,7 +100,6 @@ const table = metrics.flatMap(([name, call, valid, options]) =>
   ].map(([label, argument, make]) => [name, label, argument, call, valid, make] as const),
 );
 
-
 describeWithBackends('metrics: bad input', ['cpu'], () => {
   afterAll(() => tf.dispose([x, attributions, nanRow, empty, nanMask, perturbations]));
 

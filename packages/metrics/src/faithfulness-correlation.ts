@@ -38,6 +38,7 @@ const KNOWN = [
   'baselines',
   'seed',
   'perturbationsPerEval',
+  'memoryBudget',
   'onProgress',
   'additionalInputs',
 ];
@@ -80,6 +81,7 @@ export async function faithfulnessCorrelation(
       total: batch * (runs + 1),
       sampleOf,
       perturbationsPerEval: options.perturbationsPerEval,
+      memoryBudget: options.memoryBudget,
       onProgress: options.onProgress,
       stage: 'subsets',
       keep(start, end) {

@@ -39,6 +39,7 @@ const FEATURE_REMOVAL_OPTIONS = [
   'maxSteps',
   'baselines',
   'perturbationsPerEval',
+  'memoryBudget',
   'onProgress',
   'additionalInputs',
 ] as const;
@@ -103,6 +104,7 @@ export async function removalCurve(
       total: batch * (steps + 1),
       sampleOf,
       perturbationsPerEval: options.perturbationsPerEval,
+      memoryBudget: options.memoryBudget,
       onProgress: options.onProgress,
       stage: mode,
       keep(start, end) {

@@ -51,6 +51,7 @@ const KNOWN = [
   'perturbations',
   'normalize',
   'perturbationsPerEval',
+  'memoryBudget',
   'onProgress',
   'additionalInputs',
 ];
@@ -131,6 +132,7 @@ export async function infidelity(
       total: rows,
       sampleOf: (r) => Math.floor(r / n),
       perturbationsPerEval: options.perturbationsPerEval,
+      memoryBudget: options.memoryBudget,
       onProgress: options.onProgress,
       stage: 'perturbations',
       keep: (start, end) => explained.map((x) => tf.zeros([end - start, ...x.shape.slice(1).map(() => 1)])),

@@ -35,6 +35,8 @@ export interface InputMetricOptions {
   readonly baselines?: Baselines | null;
   readonly featureMask?: FeatureMaskInput;
   readonly additionalInputs?: AttributionInputs | null;
+  /** Bytes one pass may hold when `perturbationsPerEval` is not given (default: core's `getMemoryBudget()`). */
+  readonly memoryBudget?: number;
 }
 
 /** Attributions in the structure of the inputs (a tensor, a list, a record by name), as a list. */

@@ -39,7 +39,9 @@ export interface NeuronImportanceReportOptions {
   /** Inputs whose mean activation replaces ablated units (mode 'mean'); default all ranking parts. */
   readonly reference?: tf.Tensor;
   readonly value?: number | tf.Tensor;
-  /** Rows per gradient pass when scoring. */
+  /** Rows per gradient pass when scoring (core's name; default: the memory budget). */
+  readonly internalBatchSize?: number;
+  /** @deprecated The former name of `internalBatchSize`. */
   readonly batchSize?: number;
   readonly perturbationsPerEval?: number;
   readonly onProgress?: ProgressCallback;
@@ -134,20 +136,25 @@ export async function neuronImportanceReport(
   clusters: Readonly<Record<string, LabelledInputs>>,
   rawOptions: NeuronImportanceReportOptions = {},
 ): Promise<NeuronImportanceReport> {
-  const options = checkOptions(FN, rawOptions, [
-    'methods',
-    'at',
-    'holdout',
-    'splitSeed',
-    'seeds',
-    'ks',
-    'mode',
-    'reference',
-    'value',
-    'batchSize',
-    'perturbationsPerEval',
-    'onProgress',
-  ]);
+  const options = checkOptions(
+    FN,
+    rawOptions,
+    [
+      'methods',
+      'at',
+      'holdout',
+      'splitSeed',
+      'seeds',
+      'ks',
+      'mode',
+      'reference',
+      'value',
+      'internalBatchSize',
+      'perturbationsPerEval',
+      'onProgress',
+    ],
+    { aliases: { batchSize: 'internalBatchSize' } },
+  );
   if (typeof layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', layer);
   model.node(layer, FN);
   if (typeof clusters !== 'object' || clusters === null || Object.keys(clusters).length === 0) {
@@ -194,7 +201,7 @@ export async function neuronImportanceReport(
               layer,
               attributeToLayerInput: at === 'input',
               clusters: { [name]: { inputs: ranking.inputs, targets: ranking.labels } },
-              batchSize: options.batchSize,
+              internalBatchSize: options.internalBatchSize,
             })
           )[name];
           scores = Array.from(builtinScorers[method](gradientScores));

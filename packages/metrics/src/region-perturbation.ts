@@ -28,6 +28,8 @@ export interface RegionPerturbationOptions {
   /** Removed regions are filled with uniform noise in [low, high) (each input's range by default). */
   readonly noise?: { readonly low?: number; readonly high?: number; readonly seed?: number };
   readonly perturbationsPerEval?: number;
+  /** Bytes one pass may hold when `perturbationsPerEval` is not given. */
+  readonly memoryBudget?: number;
   readonly onProgress?: ProgressCallback;
   readonly additionalInputs?: AttributionInputs | null;
 }
@@ -41,6 +43,7 @@ const KNOWN = [
   'maxSteps',
   'noise',
   'perturbationsPerEval',
+  'memoryBudget',
   'onProgress',
   'additionalInputs',
 ];
@@ -92,6 +95,7 @@ export async function regionPerturbation(
         mode: 'deletion',
         order: 'most-relevant-first',
         perturbationsPerEval: options.perturbationsPerEval,
+        memoryBudget: options.memoryBudget,
         onProgress: options.onProgress,
         additionalInputs: options.additionalInputs,
       },

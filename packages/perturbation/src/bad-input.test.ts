@@ -108,7 +108,6 @@ const table = methods.flatMap(([name, call, valid]) =>
   ),
 );
 
-
 describeWithBackends('perturbation: bad input', ['cpu'], () => {
   it.each(table)('%s: %s → a typed error naming %s', async (name, _, argument, call, valid, make) => {
     const x = tf.tensor2d([

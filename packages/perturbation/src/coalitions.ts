@@ -111,6 +111,7 @@ export async function withCoalitionGame<I extends AttributionInputs, O extends C
           total: count,
           replacement,
           perturbationsPerEval: options.perturbationsPerEval,
+          memoryBudget: options.memoryBudget,
           onProgress: options.onProgress,
           stage,
           keep(start, end) {

@@ -8,6 +8,8 @@ export interface PerturbationOptions {
    * budget allows (1 for a forward function). Results do not depend on it.
    */
   readonly perturbationsPerEval?: number;
+  /** Bytes one pass may hold when `perturbationsPerEval` is not given (default: core's `getMemoryBudget()`). */
+  readonly memoryBudget?: number;
   /** Called after each pass with rows evaluated so far (one row = one sample through one forward). */
   readonly onProgress?: ProgressCallback;
   /** Forward hooks for every pass of this call (graph models only), e.g. a neuron knock-out. */
@@ -22,6 +24,7 @@ export interface PerturbationOptions {
 /** The option names of `PerturbationOptions`, for `checkOptions`. */
 export const PERTURBATION_OPTIONS = [
   'perturbationsPerEval',
+  'memoryBudget',
   'onProgress',
   'hooks',
   'additionalInputs',

@@ -84,6 +84,7 @@ export async function layerFeatureAblation(
     const values = await evaluateMasked(scorer, [], {
       total: groups,
       perturbationsPerEval: options.perturbationsPerEval,
+      memoryBudget: options.memoryBudget,
       onProgress: options.onProgress,
       // The inputs stay whole: a hook ablates the layer tensor of copy c by coalition c's keep mask.
       hooks(start, end) {

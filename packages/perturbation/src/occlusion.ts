@@ -88,6 +88,7 @@ export async function occlusion<I extends AttributionInputs>(
     const values = await evaluateMasked(scorer, baselines, {
       total,
       perturbationsPerEval: options.perturbationsPerEval,
+      memoryBudget: options.memoryBudget,
       onProgress: options.onProgress,
       keep(start, end) {
         const present = sizes.map((size) => new Float32Array((end - start) * size).fill(1));
