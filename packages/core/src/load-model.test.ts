@@ -106,6 +106,38 @@ describeWithBackends('attrib-model/1 with binary weights', ['cpu', 'wasm'], () =
     expectTensorsClose(loadModel(JSON.stringify(inline.model)).run(x), graph.run(x), { atol: 0, rtol: 0 });
   });
 
+  it('round-trips a token model (int32 input, embedding, layer norm, attention-style matmuls, a constant)', async () => {
+    const t = (shape: number[], seed: number) => randomTensor(shape, seed);
+    const tokens = new GraphBuilder({ name: 'ids', shape: [null, 5], dtype: 'int32' })
+      .node('embed', 'embedding', { params: { weight: t([11, 4], 30) } })
+      .node('position', 'constant', { params: { value: t([5, 4], 31) }, inputs: [] })
+      .node('sum', 'add', { inputs: ['embed', 'position'] })
+      .node('norm', 'layerNorm', {
+        params: { gamma: t([4], 32), beta: t([4], 33) },
+        config: { epsilon: 1e-6 },
+      })
+      .node('scores', 'matmul', { inputs: ['norm', 'norm'], config: { transposeB: true } })
+      .node('attention', 'softmax', { config: { axis: -1 } })
+      .node('mixed', 'matmul', { inputs: ['attention', 'norm'] })
+      .node('scaled', 'scaleShift', { params: { scale: t([4], 34), shift: t([4], 35) } })
+      .node('pooled', 'reduceMean', { config: { axes: [1] } })
+      .node('logits', 'linear', { params: { weight: t([4, 3], 36) } })
+      .build();
+    const ids = tf.tensor(
+      [
+        [1, 2, 3, 4, 10],
+        [0, 0, 5, 9, 7],
+      ],
+      [2, 5],
+      'int32',
+    );
+    const { model, weights } = await serializeModel(tokens);
+    expect(model.input).toEqual({ name: 'ids', shape: [null, 5], dtype: 'int32' });
+    const reloaded = loadModel(JSON.parse(JSON.stringify(model)) as JsonModel, { weights });
+    expectTensorsClose(reloaded.run(ids), tokens.run(ids), { atol: 0, rtol: 0 });
+    ids.dispose();
+  });
+
   it('stores a tensor shared by two nodes once', async () => {
     const weight = randomTensor([3, 3], 21);
     const shared = new GraphBuilder({ name: 'x' })
