@@ -150,6 +150,17 @@ describeWithBackends('importOnnx errors and memory', ['cpu'], () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('an op folded on constants but applied to a computed tensor is a typed error', () => {
+    const bytes = writeOnnx(
+      model([{ op: 'Expand', inputs: ['x', 'shape'], outputs: ['y'], name: 'grow' }], {
+        shape: { shape: [4], data: [1, 2, 4, 4], type: 'int64' },
+      }),
+    );
+    expect(() => importOnnx(bytes)).toThrow(
+      "importOnnx: node 'grow' (Expand) cannot be imported: it is supported on constants only (shape arithmetic), and an input here is computed",
+    );
+  });
+
   it('holds exactly the parameters of its nodes after an import (no scratch tensor left)', () => {
     const before = tf.memory().numTensors;
     const graph = importOnnx(readFileSync(onnxFile('cnn_small')));

@@ -207,7 +207,11 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxO
           .filter((v): v is Value => v !== undefined)
           .map((v) => (v as { tensor: tf.Tensor }).tensor);
         result = { type: 'known', tensor: folds[node.opType](view, present) };
-      } else result = mappers[node.opType](view, ctx);
+      } else if (node.opType in mappers) result = mappers[node.opType](view, ctx);
+      else
+        throw view.unsupported(
+          'it is supported on constants only (shape arithmetic), and an input here is computed',
+        );
       if (result.type === 'known') scratch.push(result.tensor);
       values.set(node.output![0], result);
       const path = modulePath(node.name ?? '');
