@@ -958,3 +958,48 @@ describeWithBackends('pad', ['cpu', 'wasm'], () => {
     x.dispose();
   });
 });
+
+describeWithBackends('foldChannelAffine (what mergeBatchNorm folds)', ['cpu', 'wasm'], () => {
+  it('conv2d (groups), depthwiseConv2d (multiplier 2) and conv1d with the affine folded equal the affine after them', () => {
+    tf.tidy(() => {
+      const cases: Array<[string, Record<string, tf.Tensor>, Record<string, unknown>, number[], number]> = [
+        [
+          'conv2d',
+          { weight: randomTensor([3, 3, 2, 6], 120), bias: randomTensor([6], 121) },
+          { pad: 'same', groups: 2 },
+          [2, 5, 5, 4],
+          6,
+        ],
+        [
+          'depthwiseConv2d',
+          { weight: randomTensor([3, 3, 3, 2], 122) },
+          { pad: 'same', strides: [2, 2] },
+          [2, 5, 5, 3],
+          6,
+        ],
+        [
+          'conv1d',
+          { weight: randomTensor([3, 2, 4], 123), bias: randomTensor([4], 124) },
+          { pad: 'same' },
+          [2, 6, 2],
+          4,
+        ],
+      ];
+      for (const [kind, params, config, shape, channels] of cases) {
+        const module = createModule(kind, params, config);
+        const affine = {
+          center: randomTensor([channels], 125),
+          scale: randomTensor([channels], 126, 0.5, 2),
+          shift: randomTensor([channels], 127),
+        };
+        const x = randomTensor(shape, 128);
+        const folded = getKind(kind)!.behaviour!.foldChannelAffine!(module.params, module.config, affine);
+        const expected = tf.add(
+          tf.mul(tf.sub(module.forward([x]), affine.center), affine.scale),
+          affine.shift,
+        );
+        expectTensorsClose(module.forward([x], folded), expected, { atol: 1e-5 });
+      }
+    });
+  });
+});
