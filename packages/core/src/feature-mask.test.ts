@@ -183,7 +183,7 @@ describeWithBackends('parseFeatureMask', ['cpu', 'wasm'], () => {
   });
 });
 
-describeWithBackends('rowKeepMasks', ['cpu'], () => {
+describeWithBackends('rowKeepMasks', ['cpu', 'wasm'], () => {
   it('keeps the flagged groups of each row, reading a per-sample mask at the row’s sample', async () => {
     const ids = tf.tensor2d(
       [

@@ -166,6 +166,17 @@ export function coalitionKeepMasks(mask: FeatureMask, flags: Float32Array, copie
 }
 
 /**
+ * `table[r, ids[r, j]]` for every row r: [rows, elements]. A flat gather with row offsets, because
+ * tfjs-backend-wasm's `gather` with `batchDims = 1` reads the wrong rows (a per-sample mask came out
+ * mixed between samples on wasm; cpu was right).
+ */
+function gatherPerRow(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
+  const [rows, groups] = table.shape;
+  const offsets = tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(groups, 'int32'));
+  return tf.gather(tf.reshape(table, [-1]), tf.add(ids, tf.reshape(offsets, [rows, 1])));
+}
+
+/**
  * 0/1 keep masks for single rows, per input [rows, ...maskUnit]: row r is a variant of sample
  * `samples[r]` (whose own ids a per-sample mask uses) keeping the groups flagged in `flags`
  * (rows × groups). What deletion curves and faithfulness correlation evaluate.
@@ -178,7 +189,7 @@ export function rowKeepMasks(mask: FeatureMask, flags: Float32Array, samples: In
       const unit = mask.shapes[i].slice(1);
       const perRow =
         mask.shapes[i][0] > 1
-          ? tf.gather(table, tf.gather(ids, tf.tensor1d(samples, 'int32')), 1, 1)
+          ? gatherPerRow(table, tf.gather(ids, tf.tensor1d(samples, 'int32')))
           : tf.gather(table, tf.reshape(ids, [-1]), 1);
       return tf.reshape(perRow, [rows, ...unit]);
     });
@@ -209,8 +220,7 @@ export function spreadGroupValues(
     const table = tf.tensor2d(Float32Array.from(values), [rows, mask.groups]);
     return mask.ids.map((ids, i) => {
       const shape = mask.shapes[i];
-      const gathered =
-        shape[0] > 1 ? tf.gather(table, ids, 1, 1) : tf.gather(table, tf.reshape(ids, [-1]), 1);
+      const gathered = shape[0] > 1 ? gatherPerRow(table, ids) : tf.gather(table, tf.reshape(ids, [-1]), 1);
       return tf.broadcastTo(tf.reshape(gathered, [rows, ...shape.slice(1)]), [
         rows,
         ...inputShapes[i].slice(1),
