@@ -6,7 +6,7 @@ const depthwiseMarker = Symbol.for('attrib.depthwise-conv2d-gradient');
 export type Pads4 = readonly [number, number, number, number];
 
 /** What a conv gradient needs to know about the forward conv (tfjs's Conv2DInfo, reduced). */
-export interface ConvGeometry {
+interface ConvGeometry {
   readonly strides: readonly [number, number];
   readonly dilations: readonly [number, number];
   readonly pads: Pads4;
@@ -128,7 +128,7 @@ function tapInputs(
  * input patch it saw with the output gradient. tfjs-backend-wasm has no Conv2DBackpropFilter kernel,
  * so without this no conv weight gradient (canonizer checks, second-order explanations) ran on wasm.
  */
-export function conv2dFilterGradient(
+function conv2dFilterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   filterShape: readonly number[],
@@ -193,7 +193,7 @@ export function depthwiseInputGradient(
  * the output gradient, summed over N, H and W by one matmul with a row of ones for all taps (a sum over
  * leading axes would transpose on cpu and wasm).
  */
-export function depthwiseFilterGradient(
+function depthwiseFilterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   filterShape: readonly number[],

@@ -84,7 +84,7 @@ function resolveAxis(pad: 'same' | 'valid', size: number, effectiveKernel: numbe
 }
 
 /** [top, bottom, left, right] for an NHWC input of spatial size [h, w]. */
-export function resolvePads(
+function resolvePads(
   pad: SpatialPad,
   [h, w]: readonly number[],
   effectiveKernel: readonly number[],
@@ -556,7 +556,7 @@ type ResizeMethod = 'nearest' | 'bilinear';
  * gradients (and second-order ones) from matmul. tfjs-backend-cpu's own ResizeNearestNeighbor gradient
  * is wrong for batch > 1.
  */
-export function resizeMatrix(
+function resizeMatrix(
   inSize: number,
   outSize: number,
   method: ResizeMethod,
