@@ -156,18 +156,20 @@ const gemm: OpMapper = (node, ctx) => {
   const x = asFeatures(node, ctx, node.computed(0));
   const alpha = node.float('alpha', 1);
   const beta = node.float('beta', 1);
+  const b = node.known(1);
+  const m = b.shape[node.int('transB', 0) === 1 ? 0 : 1] as number;
+  const c = node.optionalKnown(2);
+  // Checked before any tensor is made, so a refusal leaves nothing allocated.
+  if (c && c.size !== 1 && c.size !== m)
+    throw node.unsupported(`bias of shape [${c.shape}] is not per output`);
   const weight = tf.tidy(() => {
-    const b = tf.cast(node.known(1), 'float32');
-    const w = node.int('transB', 0) === 1 ? tf.transpose(b) : b;
+    const cast = tf.cast(b, 'float32');
+    const w = node.int('transB', 0) === 1 ? tf.transpose(cast) : cast;
     return alpha === 1 ? tf.clone(w) : tf.mul(w, alpha);
   });
-  const m = weight.shape[1] as number;
-  const c = node.optionalKnown(2);
   const bias = c
     ? tf.tidy(() => tf.mul(tf.broadcastTo(tf.reshape(tf.cast(c, 'float32'), [-1]), [m]), beta))
     : null;
-  if (c && c.size !== 1 && c.size !== m)
-    throw node.unsupported(`bias of shape [${c.shape}] is not per output`);
   return linearNode(node, ctx, x, weight, bias);
 };
 
