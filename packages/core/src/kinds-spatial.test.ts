@@ -1003,3 +1003,74 @@ describeWithBackends('foldChannelAffine (what mergeBatchNorm folds)', ['cpu', 'w
     });
   });
 });
+
+describeWithBackends('maxpool1d, avgpool1d and global pools over sequences', ['cpu', 'wasm'], () => {
+  const x = distinctTensor([2, 9, 3], 130);
+  /** The sequence as a height-1 image, for literalPool. */
+  const asImage = (a: Arr): Arr => ({ shape: [a.shape[0]!, 1, a.shape[1]!, a.shape[2]!], data: a.data });
+  const asSequence = (a: Arr): Arr => ({ shape: [a.shape[0]!, a.shape[2]!, a.shape[3]!], data: a.data });
+  const cases = [
+    // 'same', size 3, stride 2 on 9: 5 outputs, (5−1)·2 + 3 − 9 = 2 → 1 before, 1 after.
+    { config: { size: 3, stride: 2, pad: 'same' }, size: 3, stride: 2, pads: [1, 1], includePad: false },
+    { config: { size: 2, pad: 'same' }, size: 2, stride: 2, pads: [0, 1], includePad: false },
+    { config: { size: 3, stride: 1, pad: [2, 0] }, size: 3, stride: 1, pads: [2, 0], includePad: true },
+  ];
+  for (const c of cases) {
+    it(`forward: ${JSON.stringify(c.config)}`, () => {
+      for (const mode of ['max', 'avg'] as const) {
+        const y = createModule(`${mode}pool1d`, {}, c.config).forward([x]);
+        const expected = literalPool(
+          asImage(arr(x)),
+          [1, c.size],
+          [1, c.stride],
+          [0, 0, ...c.pads],
+          mode,
+          c.includePad,
+        );
+        expectTensorsClose(y, toTensor(asSequence(expected)), { atol: 1e-6 });
+      }
+    });
+  }
+
+  it('gradients match finite differences with second order; global pools take NLC', async () => {
+    for (const kind of ['maxpool1d', 'avgpool1d']) {
+      const pool = createModule(kind, {}, { size: 3, stride: 2, pad: 'same' });
+      checkGradients(pool, x);
+      checkSecondOrder(pool, x);
+    }
+    tf.tidy(() => {
+      const image = asImage(arr(x));
+      const whole = literalPool(image, [1, 9], [1, 9], [0, 0, 0, 0], 'max');
+      expectTensorsClose(createModule('globalMaxPool').forward([x]), tf.reshape(toTensor(whole), [2, 3]), {
+        atol: 0,
+        rtol: 0,
+      });
+      const mean = literalPool(image, [1, 9], [1, 9], [0, 0, 0, 0], 'avg');
+      expectTensorsClose(
+        createModule('globalAvgPool', {}, { keepDims: true }).forward([x]),
+        tf.reshape(toTensor(mean), [2, 1, 3]),
+        {
+          atol: 1e-6,
+        },
+      );
+    });
+    checkGradients(createModule('globalMaxPool', {}, { keepDims: true }), x);
+    await expectNoLeaksThrough('maxpool1d', {}, { size: 2, pad: 'same' }, [2, 5, 3]);
+    await expectNoLeaksThrough('avgpool1d', {}, { size: 3, stride: 2, pad: 'same' }, [2, 5, 3]);
+  });
+
+  it('refuses an image input, a list size, and padding as wide as the window', () => {
+    expectGraphError(
+      () => createModule('maxpool1d', {}, { size: [2, 2] }, 'p'),
+      "node 'p'",
+      "'size'",
+      '[2,2]',
+    );
+    expectGraphError(
+      () => createModule('avgpool1d', {}, { size: 2, pad: [2, 0] }, 'p'),
+      'smaller than the window',
+    );
+    const model = new GraphBuilder({ name: 'x' }).node('p', 'maxpool1d', { config: { size: 2 } }).build();
+    expect(() => model.run(tf.zeros([1, 4, 4, 2]))).toThrow(/node 'p'.*rank-3 NLC/);
+  });
+});

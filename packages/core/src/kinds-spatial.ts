@@ -462,46 +462,75 @@ const conv2dTranspose: KindDefinition = {
   },
 };
 
-function pool(kind: 'maxpool2d' | 'avgpool2d'): KindDefinition {
-  const keys =
-    kind === 'avgpool2d' ? ['size', 'strides', 'pad', 'countIncludePad'] : ['size', 'strides', 'pad'];
+type PoolKind = 'maxpool2d' | 'avgpool2d' | 'maxpool1d' | 'avgpool1d';
+
+/**
+ * Max or average pooling over NHWC images (…2d: `size [kh, kw]`, `strides`, `pad` [top, bottom, left,
+ * right]) or NLC sequences (…1d: `size`, `stride`, `pad` [left, right], run as a height-1 image).
+ */
+function pool(kind: PoolKind): KindDefinition {
+  const oneD = kind.endsWith('1d');
+  const max = kind.startsWith('max');
+  const keys = [
+    ...(oneD ? ['size', 'stride'] : ['size', 'strides']),
+    'pad',
+    ...(max ? [] : ['countIncludePad']),
+  ];
   const read = (config: Config) => {
+    if (oneD) {
+      const size = integer(kind, config, 'size', Number.NaN);
+      const pad = padSpec(kind, config, 'pad', 1);
+      return {
+        size: [1, size] as Pair,
+        strides: [1, integer(kind, config, 'stride', size)] as Pair,
+        pad: typeof pad === 'string' ? pad : [0, 0, ...pad],
+        sides: typeof pad === 'string' ? [] : pad.map(() => size),
+      };
+    }
     const size = integers(kind, config, 'size', 2) as Pair;
-    const strides = integers(kind, config, 'strides', 2, size) as Pair;
     const pad = padSpec(kind, config, 'pad', 2);
-    return { size, strides, pad };
+    return {
+      size,
+      strides: integers(kind, config, 'strides', 2, size) as Pair,
+      pad,
+      sides: typeof pad === 'string' ? [] : [size[0], size[0], size[1], size[1]],
+    };
   };
   return {
     kind,
     category: 'pool',
-    behaviour: kind === 'maxpool2d' ? { map: 'max', lrp: 'maxpool' } : { map: 'affine', lrp: 'average' },
+    behaviour: max ? { map: 'max', lrp: 'maxpool' } : { map: 'affine', lrp: 'average' },
     arity: 1,
     paramNames: [],
     fromJson: pickJson(...keys),
     validate(_params, config) {
-      const { size, pad } = read(config);
-      if (Array.isArray(pad) && pad.some((p, i) => p >= size[i < 2 ? 0 : 1])) {
-        throw new Error(
-          `${kind} config 'pad' [${pad}] must be smaller than the window [${size}] on each side`,
-        );
+      const { pad, sides } = read(config);
+      const explicitPad = oneD ? (config.pad as number[] | undefined) : pad;
+      if (Array.isArray(explicitPad) && explicitPad.some((p, i) => p >= sides[i]!)) {
+        throw new Error(`${kind} config 'pad' [${explicitPad}] must be smaller than the window on each side`);
       }
-      if (kind === 'avgpool2d') flag(kind, config, 'countIncludePad', true);
+      if (!max) flag(kind, config, 'countIncludePad', true);
     },
     forward([x], _params, config) {
-      expectInput(kind, x, 4, 'NHWC');
+      expectInput(kind, x, oneD ? 3 : 4, oneD ? 'NLC' : 'NHWC');
       const { size, strides, pad } = read(config);
-      const [, h, w] = (x as tf.Tensor4D).shape;
+      const image = (oneD ? tf.expandDims(x, 1) : x) as tf.Tensor4D;
+      const [, h, w] = image.shape;
       const pads = resolvePads(pad, [h, w], size, strides);
-      if (kind === 'maxpool2d') {
+      let y: tf.Tensor4D;
+      if (max) {
         // −∞ padding never wins a max; the gradient goes to each window's first maximum (pooling.ts).
-        return maxPoolFirstMaximum(padSpatial(x as tf.Tensor4D, [...pads], -Infinity), size, strides);
+        y = maxPoolFirstMaximum(padSpatial(image, [...pads], -Infinity), size, strides);
+      } else {
+        y = avgPoolDifferentiable(padSpatial(image, [...pads], 0), size, strides);
+        // Default: padding counts in the divisor with explicit pads (torch's default, and this kind's
+        // before 'same' existed) and does not with 'same' (TensorFlow, Keras).
+        const includePad = flag(kind, config, 'countIncludePad', pad !== 'same');
+        if (!includePad && pads.some((p) => p > 0)) {
+          y = tf.mul(y, windowAreaOverCount(h, w, size, strides, pads, y.shape));
+        }
       }
-      const averaged = avgPoolDifferentiable(padSpatial(x as tf.Tensor4D, [...pads], 0), size, strides);
-      // Default: padding counts in the divisor with explicit pads (torch's default, and this kind's
-      // before 'same' existed) and does not with 'same' (TensorFlow, Keras).
-      const includePad = flag(kind, config, 'countIncludePad', pad !== 'same');
-      if (includePad || pads.every((p) => p === 0)) return averaged;
-      return tf.mul(averaged, windowAreaOverCount(h, w, size, strides, pads, averaged.shape));
+      return oneD ? tf.squeeze(y, [1]) : y;
     },
   };
 }
@@ -527,6 +556,7 @@ function windowAreaOverCount(
   return tf.tensor(factors, [1, ho, wo, 1]);
 }
 
+/** The mean or max over all positions of an NHWC image or an NLC sequence. */
 function globalPool(kind: 'globalAvgPool' | 'globalMaxPool'): KindDefinition {
   return {
     kind,
@@ -537,13 +567,17 @@ function globalPool(kind: 'globalAvgPool' | 'globalMaxPool'): KindDefinition {
     fromJson: pickJson('keepDims'),
     validate: (_params, config) => void flag(kind, config, 'keepDims', false),
     forward([x], _params, config) {
-      expectInput(kind, x, 4, 'NHWC');
+      if (x.rank !== 3 && x.rank !== 4) {
+        throw new Error(`${kind} expects an NHWC or NLC input (rank 4 or 3), but got shape [${x.shape}]`);
+      }
       const keepDims = flag(kind, config, 'keepDims', false);
-      if (kind === 'globalAvgPool') return tf.mean(x, [1, 2], keepDims);
+      const positions = x.rank === 4 ? [1, 2] : [1];
+      if (kind === 'globalAvgPool') return tf.mean(x, positions, keepDims);
       // One window over the whole map: the gradient goes to the first maximum, as in maxpool2d.
-      const [n, h, w, c] = (x as tf.Tensor4D).shape;
-      const pooled = maxPoolFirstMaximum(x as tf.Tensor4D, [h, w]);
-      return keepDims ? pooled : tf.reshape(pooled, [n, c]);
+      const image = (x.rank === 4 ? x : tf.expandDims(x, 1)) as tf.Tensor4D;
+      const [n, h, w, c] = image.shape;
+      const pooled = maxPoolFirstMaximum(image, [h, w]);
+      return tf.reshape(pooled, keepDims ? [n, ...positions.map(() => 1), c] : [n, c]);
     },
   };
 }
@@ -686,6 +720,8 @@ export const spatialKindDefinitions: readonly KindDefinition[] = [
   conv2dTranspose,
   pool('maxpool2d'),
   pool('avgpool2d'),
+  pool('maxpool1d'),
+  pool('avgpool1d'),
   globalPool('globalAvgPool'),
   globalPool('globalMaxPool'),
   upsample2d,
