@@ -1,1 +1,5 @@
-module.exports = { preset: '@attrib/jest-preset' };
+// fast-png and its iobuffer are ES modules only: let swc compile them to CommonJS for jest too.
+module.exports = {
+  preset: '@attrib/jest-preset',
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(fast-png|iobuffer))'],
+};

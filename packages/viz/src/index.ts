@@ -1,1 +1,41 @@
-export {};
+export {
+  colorMap,
+  zennitColorMap,
+  toBytes,
+  ZENNIT_PALETTES,
+  COLOR_MAP_NAMES,
+  type ColorMap,
+  type ColorMapName,
+  type ZennitPaletteName,
+  type Rgb,
+} from './colormaps.js';
+export {
+  attributionMaps,
+  colorBar,
+  colorize,
+  cumulativeSumThreshold,
+  defaultColorMap,
+  heatmap,
+  normalizeAttribution,
+  overlay,
+  reduceChannels,
+  type AttributionMap,
+  type ChannelReduction,
+  type HeatmapOptions,
+  type NormalizeOptions,
+  type NormalizedMap,
+  type OverlayMode,
+  type OverlayOptions,
+  type Sign,
+} from './heatmap.js';
+export {
+  createImage,
+  decodeImage,
+  encodePng,
+  paste,
+  resizeImage,
+  scaleImage,
+  toImageData,
+  type RgbaImage,
+} from './image.js';
+export { grid, renderText, textWidth, type GridOptions, type GridPanel, type TextOptions } from './text.js';
