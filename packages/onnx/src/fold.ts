@@ -17,22 +17,18 @@ export function axesOf(node: NodeView, inputIndex: number): number[] | undefined
   return known ? Array.from(known.dataSync()) : undefined;
 }
 
-function unsqueezeShape(shape: readonly number[], axes: readonly number[]): number[] {
+export function unsqueezeShape(shape: readonly number[], axes: readonly number[]): number[] {
   const rank = shape.length + axes.length;
   const positions = new Set(axes.map((a) => normalizeAxis(a, rank)));
   const rest = [...shape];
   return Array.from({ length: rank }, (_, i) => (positions.has(i) ? 1 : rest.shift()!));
 }
 
-export { unsqueezeShape };
-
-function squeezeShape(shape: readonly number[], axes: readonly number[] | undefined): number[] {
+export function squeezeShape(shape: readonly number[], axes: readonly number[] | undefined): number[] {
   if (!axes || axes.length === 0) return shape.filter((d) => d !== 1);
   const drop = new Set(axes.map((a) => normalizeAxis(a, shape.length)));
   return shape.filter((_, i) => !drop.has(i));
 }
-
-export { squeezeShape };
 
 const binary =
   (op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Fold =>

@@ -270,5 +270,3 @@ function renameByModulePath(
     output: to(output),
   });
 }
-
-export type { Computed };
