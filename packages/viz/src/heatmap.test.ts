@@ -124,7 +124,7 @@ describe('attributionMaps', () => {
     const before = tf.memory().numTensors;
     const maps = await attributionMaps(t);
     expect(tf.memory().numTensors).toBe(before);
-    expect(maps.map((m) => [m.height, m.width, m.channels, [...m.values]])).toEqual([
+    expect(maps.map((m) => [m.height, m.width, m.channels, Array.from(m.values)])).toEqual([
       [2, 1, 2, [1, 2, 3, 4]],
       [2, 1, 2, [5, 6, 7, 8]],
     ]);
