@@ -76,6 +76,21 @@ const specific: Record<string, Variant[]> = {
     ...masked,
     ...baselined,
     ['NaN kernelWidth', 'kernelWidth', (x) => [model, x, { kernelWidth: NaN }]],
+    [
+      'a NaN lasso alpha',
+      'interpretableModel.alpha',
+      (x) => [model, x, { interpretableModel: { penalty: 'l1', alpha: NaN } }],
+    ],
+    [
+      'an unknown penalty',
+      'interpretableModel.penalty',
+      (x) => [model, x, { interpretableModel: { penalty: 'l3' } }],
+    ],
+    [
+      'a misspelled fit option',
+      'interpretableModel',
+      (x) => [model, x, { interpretableModel: { alpah: 0.1 } }],
+    ],
     // Captum's name for the kernel; here `kernelWidth`: silently ignored before.
     ['similarityFunc (not an option)', 'options', (x) => [model, x, { similarityFunc: () => 1 }]],
   ],

@@ -2,6 +2,7 @@ import {
   elementGroups,
   invalidArgument,
   seededRandom,
+  suggestion,
   type AttributionInputs,
   type MaskedModel,
 } from '@attrib/core';
@@ -46,13 +47,38 @@ export async function lime<I extends AttributionInputs>(
       throw invalidArgument(FN, 'kernelWidth', 'a positive number', width);
     const seed = checked.seed ?? 0;
     if (!Number.isInteger(seed)) throw invalidArgument(FN, 'seed', 'an integer', seed);
-    const fit = checked.interpretableModel ?? { penalty: 'l1', alpha: 0.01 };
+    const fit = interpretableModel(checked.interpretableModel);
     const random = seededRandom(seed);
     const coalitions = Float32Array.from({ length: samples * game.groups }, () => (random() < 0.5 ? 0 : 1));
     const similarity = cosineSimilarities(game, coalitions, samples);
     const weight = (r: number, n: number) => Math.exp(-((1 - similarity[n * samples + r]) ** 2) / width ** 2);
     return fitSurrogate(game, { coalitions, samples, weight, fit });
   });
+}
+
+/** The surrogate's fit, checked (a misspelled key or a NaN α would give NaN or silently other weights). */
+function interpretableModel(value: unknown): LinearFitOptions {
+  const argument = 'interpretableModel';
+  if (value === undefined) return { penalty: 'l1', alpha: 0.01 };
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype)
+    throw invalidArgument(FN, argument, "{ penalty: 'none' | 'l2' | 'l1', alpha }", value);
+  const known = ['penalty', 'alpha'];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key))
+      throw invalidArgument(
+        FN,
+        argument,
+        `an object with keys 'penalty' and 'alpha'${suggestion(key, known)}`,
+        `an unknown key '${key}'`,
+        'unknown-option',
+      );
+  }
+  const { penalty = 'none', alpha = 0 } = value as { penalty?: unknown; alpha?: unknown };
+  if (penalty !== 'none' && penalty !== 'l2' && penalty !== 'l1')
+    throw invalidArgument(FN, `${argument}.penalty`, "'none', 'l2' or 'l1'", penalty);
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0)
+    throw invalidArgument(FN, `${argument}.alpha`, 'a finite number ≥ 0', alpha);
+  return { penalty, alpha };
 }
 
 /**
