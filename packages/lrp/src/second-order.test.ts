@@ -97,7 +97,7 @@ function check(setup: Setup, composite: () => Composite, h: number): void {
   const maskData = mask.dataSync();
   const at = (s: number) =>
     tf.tidy(() => {
-      const e = explain(tf.add(theta0, tf.mul(direction, s))).dataSync();
+      const e = explain(tf.add(theta0, tf.mul(direction, s))).dataSync() as Float32Array;
       return e.reduce((sum, value, i) => sum + value * maskData[i], 0);
     });
   const numeric = (at(h) - at(-h)) / (2 * h);
