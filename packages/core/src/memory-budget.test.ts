@@ -10,16 +10,16 @@ import {
 } from './index.js';
 
 describeWithBackends('memory budget', ['cpu'], () => {
-  // x[100] → linear(50): a row holds 100 + 50 floats = 600 bytes forward, ×3 for the backward.
+  // x[100] → linear(50): a row holds 100 + 50 floats = 600 bytes forward, ×12 for the backward.
   const graph = new GraphBuilder({ name: 'x', shape: [null, 100] })
     .linear('fc', { weight: tf.zeros([100, 50]) })
     .build();
   const x = tf.zeros([4, 100]);
 
   it('counts a row from a one-row forward and fits the budget with it', () => {
-    expect(bytesPerRow(graph, [x], 'f')).toBe(1800);
-    expect(rowsPerPass(graph, [x], { fn: 'f', memoryBudget: 18_000 })).toBe(10);
-    const previous = setMemoryBudget(3600);
+    expect(bytesPerRow(graph, [x], 'f')).toBe(7200);
+    expect(rowsPerPass(graph, [x], { fn: 'f', memoryBudget: 72_000 })).toBe(10);
+    const previous = setMemoryBudget(14_400);
     try {
       expect(rowsPerPass(graph, [x], { fn: 'f' })).toBe(2);
       expect(rowsPerPass(graph, [x], { fn: 'f', memoryBudget: 100 })).toBe(1);
