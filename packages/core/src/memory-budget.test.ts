@@ -18,6 +18,8 @@ describeWithBackends('memory budget', ['cpu'], () => {
 
   it('counts a row from a one-row forward and fits the budget with it', () => {
     expect(bytesPerRow(graph, [x], 'f')).toBe(7200);
+    expect(bytesPerRow(graph, [x], 'f', 'forward')).toBe(1200);
+    expect(rowsPerPass(graph, [x], { fn: 'f', memoryBudget: 12_000, pass: 'forward' })).toBe(10);
     expect(rowsPerPass(graph, [x], { fn: 'f', memoryBudget: 72_000 })).toBe(10);
     const previous = setMemoryBudget(14_400);
     try {

@@ -32,14 +32,22 @@ export function getMemoryBudget(): number {
  * conv–batchnorm–maxpool net 9.1× and 9.7×. Twelve keeps the estimate above what a pass takes.
  */
 const BACKWARD_FACTOR = 12;
+/** A forward-only pass (perturbation methods) frees each node's inputs as it goes: twice its outputs. */
+const FORWARD_FACTOR = 2;
 
 const rowBytesCache = new WeakMap<Graph, Map<string, number>>();
 
-/** Bytes one sample (row) takes through a forward and backward pass, from a one-row forward. */
-export function bytesPerRow(graph: Graph, inputs: readonly tf.Tensor[], fn: string): number {
+/** Bytes one sample (row) takes through a forward and backward (or forward-only) pass, from a one-row forward. */
+export function bytesPerRow(
+  graph: Graph,
+  inputs: readonly tf.Tensor[],
+  fn: string,
+  pass: 'backward' | 'forward' = 'backward',
+): number {
   const key = inputs.map((x) => `${x.dtype}[${x.shape.slice(1)}]`).join(';');
   const cached = rowBytesCache.get(graph)?.get(key);
-  if (cached !== undefined) return cached;
+  const factor = pass === 'backward' ? BACKWARD_FACTOR : FORWARD_FACTOR;
+  if (cached !== undefined) return cached * factor;
   const bytes = tf.tidy(() => {
     const { values } = graph.forward(
       inputs.map((x) => tf.slice(x, [0], [1])),
@@ -47,11 +55,11 @@ export function bytesPerRow(graph: Graph, inputs: readonly tf.Tensor[], fn: stri
     );
     let total = 0;
     for (const value of values.values()) total += value.size * 4;
-    return total * BACKWARD_FACTOR;
+    return total;
   });
   if (!rowBytesCache.has(graph)) rowBytesCache.set(graph, new Map());
   rowBytesCache.get(graph)!.set(key, bytes);
-  return bytes;
+  return bytes * factor;
 }
 
 /**
@@ -61,7 +69,14 @@ export function bytesPerRow(graph: Graph, inputs: readonly tf.Tensor[], fn: stri
 export function rowsPerPass(
   graph: Graph,
   inputs: readonly tf.Tensor[],
-  options: { fn: string; explicit?: number | null; argument?: string; memoryBudget?: number },
+  options: {
+    fn: string;
+    explicit?: number | null;
+    argument?: string;
+    memoryBudget?: number;
+    /** `'forward'` for methods that run no backward (perturbation). */
+    pass?: 'backward' | 'forward';
+  },
 ): number {
   const { fn, explicit, argument = 'internalBatchSize' } = options;
   if (explicit !== undefined && explicit !== null) {
@@ -72,5 +87,5 @@ export function rowsPerPass(
   const limit = options.memoryBudget ?? budget;
   if (typeof limit !== 'number' || !Number.isFinite(limit) || limit < 1)
     throw invalidArgument(fn, 'memoryBudget', 'a positive number of bytes', limit);
-  return Math.max(1, Math.floor(limit / bytesPerRow(graph, inputs, fn)));
+  return Math.max(1, Math.floor(limit / bytesPerRow(graph, inputs, fn, options.pass)));
 }
