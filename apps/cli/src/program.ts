@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { register as registerImportance } from './commands/importance.js';
 // ── Other commands: one import and one register call each, here. ──────────────────────────────
 import { register as registerEvaluate } from './commands/evaluate.js';
+import { register as registerExplain } from './commands/explain.js';
 
 /**
  * The `attrib` program. `configure` runs before the commands are added, because commander copies a
@@ -16,5 +17,6 @@ export function createProgram(configure: (program: Command) => void = () => {}):
   configure(program);
   registerImportance(program);
   registerEvaluate(program);
+  registerExplain(program);
   return program;
 }
