@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, ModelImportError, type Graph } from '@attrib/core';
+import { InvalidArgumentError, ModelImportError, loadModel, type Graph } from '@attrib/core';
 import { describeWithBackends, expectTensorsClose, fixturePath, randomTensor } from '@attrib/test-utils';
 import { importLayersModel, supportedLayerClasses } from './import-layers-model.js';
 import { loadLayersModel } from './load-layers-model.js';
@@ -424,12 +424,29 @@ describeWithBackends('loadLayersModel', ['cpu', 'wasm'], () => {
     model.dispose();
   });
 
-  it('the conformance models (written with tfjs-layers 4.22) give the attrib model logits', async () => {
-    const graph = await loadLayersModel(
-      fixturePath('conformance', 'models', 'cnn_small.layers', 'model.json'),
-    );
-    expect(names(graph)).toEqual(expect.arrayContaining(['conv1_pad', 'conv1', 'relu1', 'fc']));
-  });
+  it.each(['mlp_pos_neg', 'cnn_small', 'cnn_bn_pub', 'resblock_pub'])(
+    'the conformance model %s (written with tfjs-layers 4.22) gives the attrib-model JSON logits',
+    async (id) => {
+      const reference = loadModel(
+        JSON.parse(readFileSync(fixturePath('conformance', 'models', `${id}.json`), 'utf8')),
+      );
+      const path = fixturePath('conformance', 'models', `${id}.layers`, 'model.json');
+      const shape = reference.inputs[0].shape!.slice(1) as number[];
+      const x = randomTensor([3, ...shape], 61);
+      const expected = reference.run(x);
+      for (const foldZeroPadding of [false, true]) {
+        const graph = await loadLayersModel(path, { foldZeroPadding });
+        const actual = graph.run(x);
+        expectTensorsClose(actual, expected);
+        // Folded, the padded convs are the JSON's nodes: the same names, reading the same tensors.
+        if (foldZeroPadding) {
+          for (const node of reference.nodes) expect(graph.node(node.name).inputs).toEqual(node.inputs);
+        }
+        actual.dispose();
+      }
+      tf.dispose([x, expected]);
+    },
+  );
 
   it.each([
     [
