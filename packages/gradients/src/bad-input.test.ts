@@ -61,7 +61,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
   disposed.dispose();
   const empty = tf.zeros([0, 4, 4, 2]);
   const nan = tf.tidy(() =>
-    tf.where(tf.equal(tf.range(0, 64).reshape([2, 4, 4, 2]), 5), tf.fill([2, 4, 4, 2], NaN), x),
+    tf.where(tf.equal(tf.reshape(tf.range(0, 64), [2, 4, 4, 2]), 5), tf.fill([2, 4, 4, 2], NaN), x),
   );
   const integer = tf.zeros([2, 4, 4, 2], 'int32');
   const layer = model.nodes[0].name;
@@ -69,7 +69,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
   const entries: Entry[] = [
     {
       name: 'saliency',
-      method: saliency as Method,
+      method: saliency as unknown as Method,
       options: { target: 0 },
       typo: ['target', 'taget'],
       flag: 'abs',
@@ -77,14 +77,14 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'inputXGradient',
-      method: inputXGradient as Method,
+      method: inputXGradient as unknown as Method,
       options: { target: 0 },
       typo: ['target', 'targt'],
       target: true,
     },
     {
       name: 'integratedGradients',
-      method: integratedGradients as Method,
+      method: integratedGradients as unknown as Method,
       options: { target: 0, nSteps: 4 },
       typo: ['nSteps', 'nStep'],
       flag: 'returnConvergenceDelta',
@@ -92,7 +92,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'gradientShap',
-      method: gradientShap as Method,
+      method: gradientShap as unknown as Method,
       options: { target: 0, baselines: distribution, nSamples: 2 },
       typo: ['nSamples', 'nSample'],
       flag: 'returnConvergenceDelta',
@@ -100,28 +100,28 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'noiseTunnel(saliency)',
-      method: noiseTunnel(saliency, { nSamples: 2 }) as Method,
+      method: noiseTunnel(saliency, { nSamples: 2 }) as unknown as Method,
       options: { target: 0 },
       typo: ['target', 'taget'],
       target: true,
     },
     {
       name: 'guidedBackprop',
-      method: guidedBackprop as Method,
+      method: guidedBackprop as unknown as Method,
       options: { target: 0 },
       typo: ['target', 'tagret'],
       target: true,
     },
     {
       name: 'deconvolution',
-      method: deconvolution as Method,
+      method: deconvolution as unknown as Method,
       options: { target: 0 },
       typo: ['target', 'tagret'],
       target: true,
     },
     {
       name: 'deepLift',
-      method: deepLift as Method,
+      method: deepLift as unknown as Method,
       options: { target: 0 },
       typo: ['baselines', 'baseline'],
       flag: 'multiplyByInputs',
@@ -129,7 +129,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'deepLiftShap',
-      method: deepLiftShap as Method,
+      method: deepLiftShap as unknown as Method,
       options: { target: 0, baselines: distribution },
       typo: ['multiplyByInputs', 'multiplyByInput'],
       flag: 'returnConvergenceDelta',
@@ -137,7 +137,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'guidedGradCam',
-      method: guidedGradCam as Method,
+      method: guidedGradCam as unknown as Method,
       options: { target: 0, layer },
       typo: ['layer', 'layers'],
       flag: 'attributeToLayerInput',
@@ -145,7 +145,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'layerGradCam',
-      method: layerGradCam as Method,
+      method: layerGradCam as unknown as Method,
       options: { target: 0, layer },
       typo: ['attributeToLayerInput', 'attributeToLayerInputs'],
       flag: 'reluAttributions',
@@ -153,14 +153,14 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'layerActivation',
-      method: layerActivation as Method,
+      method: layerActivation as unknown as Method,
       options: { layer },
       typo: ['layer', 'layr'],
       flag: 'attributeToLayerInput',
     },
     {
       name: 'layerGradient',
-      method: layerGradient as Method,
+      method: layerGradient as unknown as Method,
       options: { target: 0, layer },
       typo: ['layer', 'layr'],
       flag: 'attributeToLayerInput',
@@ -168,7 +168,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'layerGradientXActivation',
-      method: layerGradientXActivation as Method,
+      method: layerGradientXActivation as unknown as Method,
       options: { target: 0, layer },
       typo: ['layer', 'layr'],
       flag: 'attributeToLayerInput',
@@ -176,7 +176,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'layerConductance',
-      method: layerConductance as Method,
+      method: layerConductance as unknown as Method,
       options: { target: 0, layer, nSteps: 3 },
       typo: ['nSteps', 'n_steps'],
       flag: 'attributeToLayerInput',
@@ -184,7 +184,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'layerIntegratedGradients',
-      method: layerIntegratedGradients as Method,
+      method: layerIntegratedGradients as unknown as Method,
       options: { target: 0, layer, nSteps: 3 },
       typo: ['nSteps', 'nStep'],
       flag: 'attributeToLayerInput',
@@ -192,7 +192,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'internalInfluence',
-      method: internalInfluence as Method,
+      method: internalInfluence as unknown as Method,
       options: { target: 0, layer, nSteps: 3 },
       typo: ['internalBatchSize', 'internalBatchsize'],
       flag: 'attributeToLayerInput',
@@ -200,7 +200,7 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'layerDeepLift',
-      method: layerDeepLift as Method,
+      method: layerDeepLift as unknown as Method,
       options: { target: 0, layer },
       typo: ['layer', 'layer_'],
       flag: 'attributeToLayerInput',
@@ -208,21 +208,21 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'neuronGradient',
-      method: neuronGradient as Method,
+      method: neuronGradient as unknown as Method,
       options: neuron,
       typo: ['neuron', 'nueron'],
       flag: 'attributeToNeuronInput',
     },
     {
       name: 'neuronIntegratedGradients',
-      method: neuronIntegratedGradients as Method,
+      method: neuronIntegratedGradients as unknown as Method,
       options: { ...neuron, nSteps: 3 },
       typo: ['neuron', 'neurons'],
       flag: 'attributeToNeuronInput',
     },
     {
       name: 'neuronConductance',
-      method: neuronConductance as Method,
+      method: neuronConductance as unknown as Method,
       options: { ...neuron, target: 0, nSteps: 3 },
       typo: ['method', 'methods'],
       flag: 'attributeToNeuronInput',
@@ -230,21 +230,21 @@ describeWithBackends('gradients: bad input is a typed error naming the argument'
     },
     {
       name: 'neuronGuidedBackprop',
-      method: neuronGuidedBackprop as Method,
+      method: neuronGuidedBackprop as unknown as Method,
       options: neuron,
       typo: ['neuron', 'neuron_'],
       flag: 'attributeToNeuronInput',
     },
     {
       name: 'neuronDeconvolution',
-      method: neuronDeconvolution as Method,
+      method: neuronDeconvolution as unknown as Method,
       options: neuron,
       typo: ['layer', 'Layer'],
       flag: 'attributeToNeuronInput',
     },
     {
       name: 'neuronDeepLift',
-      method: neuronDeepLift as Method,
+      method: neuronDeepLift as unknown as Method,
       options: neuron,
       typo: ['eps', 'epss'],
       flag: 'multiplyByInputs',

@@ -22,9 +22,10 @@ describeWithBackends('fixed bugs', ['cpu', 'wasm'], () => {
     await expectNoLeaks(async () => {
       const result = await tunnel(model, x, options);
       // No noise: every copy is x, with its per-sample baseline and target, so each row's delta is IG's.
-      expect(result.delta!.shape).toEqual([6]);
+      const delta = result.delta as tf.Tensor;
+      expect(delta.shape).toEqual([6]);
       const expected = tf.tidy(() => tf.tile(direct.delta!, [3]));
-      expectTensorsClose(result.delta!, expected, { atol: 1e-5 });
+      expectTensorsClose(delta, expected, { atol: 1e-5 });
       expectTensorsClose(result.attributions, direct.attributions, { atol: 1e-5 });
       expected.dispose();
       result.dispose();
@@ -55,7 +56,7 @@ describeWithBackends('fixed bugs', ['cpu', 'wasm'], () => {
     });
     const direct = deepLift(model, x, { target: 1, returnConvergenceDelta: true });
     expectTensorsClose(result.attributions, direct.attributions, { atol: 1e-5 });
-    expect(result.delta!.shape).toEqual([4]);
+    expect((result.delta as tf.Tensor).shape).toEqual([4]);
     result.dispose();
     direct.dispose();
   });
