@@ -193,3 +193,41 @@ describe('attrib explain refuses with one line and exit code 1', () => {
     expect(stderr).toMatch(/^error: /);
   });
 });
+
+describe('attrib explain reads the same network as ONNX and as a tfjs-layers model.json', () => {
+  const run = async (file: string, out: string) => {
+    const result = await attrib([
+      'explain',
+      '--model',
+      file,
+      '--input',
+      image,
+      '--method',
+      'saliency',
+      '--mean',
+      '0.5',
+      '--std',
+      '0.5',
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+    ]);
+    expect(result.error).toBeUndefined();
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      inputs: { logits: number[] }[];
+    };
+    return { logits: summary.inputs[0]!.logits, saliency: readNpy(join(out, 'saliency.npy')) };
+  };
+  it.each([
+    ['cnn_small.onnx', fixturePath('conformance', 'models', 'cnn_small.onnx')],
+    ['cnn_small.layers/model.json', fixturePath('conformance', 'models', 'cnn_small.layers', 'model.json')],
+  ])('%s: logits and saliency as from the attrib-model/1 file', async (name, file) => {
+    const json = await run(model, join(dir, 'from-json'));
+    const other = await run(file, join(dir, `from-${name.replace(/\W/g, '-')}`));
+    other.logits.forEach((v, k) => expect(v).toBeCloseTo(json.logits[k]!, 4));
+    expect(other.saliency.length).toBe(json.saliency.length);
+    const scale = Math.max(...json.saliency);
+    other.saliency.forEach((v, k) => expect(Math.abs(v - json.saliency[k]!)).toBeLessThan(1e-4 * scale));
+  });
+});
