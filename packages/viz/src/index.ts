@@ -39,3 +39,15 @@ export {
   type RgbaImage,
 } from './image.js';
 export { grid, renderText, textWidth, type GridOptions, type GridPanel, type TextOptions } from './text.js';
+export {
+  ablationCurvesSvg,
+  convergenceSvg,
+  deletionInsertionSvg,
+  escapeXml,
+  lineChart,
+  tokensHtml,
+  trapezoidArea,
+  type AblationCurves,
+  type LineChartOptions,
+  type Series,
+} from './svg.js';
