@@ -111,13 +111,25 @@ function checkLrpOptions(model: Graph, options: LrpOptions, fn: string): void {
   }
 }
 
+/**
+ * Relevance stops at integer graph inputs (token ids): a node that reads only those (an embedding)
+ * keeps what arrives at its output, readable there with `nodes`; ids have no gradient to hand it on.
+ */
+const stopAtIds: BackwardRule = {
+  name: 'stop at integer ids',
+  backward: ({ inputs }) => inputs.map(() => null),
+};
+
 function resolveRules(
   graph: Graph,
   composite: Composite,
   ledger: ReturnType<typeof relevanceLedger>,
+  integerInputs: ReadonlySet<string>,
 ): Map<string, BackwardRule> {
   return new Map(
     graph.nodes.map((node, index) => {
+      if (node.inputs.length > 0 && node.inputs.every((name) => integerInputs.has(name)))
+        return [node.name, ledger.instrument(node, stopAtIds)];
       let rule: BackwardRule | undefined;
       try {
         rule = composite(node, { graph, index });
@@ -166,9 +178,13 @@ export function lrp<I extends AttributionInputs>(
     const canonized = canonize(model, o.canonizers ?? [], fn);
     const ledger = relevanceLedger();
     try {
-      const rules = resolveRules(canonized.graph, composite, ledger);
+      const xs = resolved.assemble(resolved.explained);
+      const integerInputs = new Set(
+        model.inputs.filter((_, k) => xs[k].dtype !== 'float32').map((i) => i.name),
+      );
+      const rules = resolveRules(canonized.graph, composite, ledger, integerInputs);
       const keep = o.nodes === 'all' ? 'all' : [...(o.nodes ?? [])];
-      const walk = reverseWalk(canonized.graph, resolved.assemble(resolved.explained), {
+      const walk = reverseWalk(canonized.graph, xs, {
         target: o.target,
         outputGradient,
         rules: (node) => rules.get(node.name),
@@ -177,8 +193,11 @@ export function lrp<I extends AttributionInputs>(
       });
       const { arrived, absorbed } = ledger.take();
       const positions = resolved.names.map((name) => model.inputs.findIndex((i) => i.name === name));
-      const attributions = positions.map((k) => walk.inputGradients[k]);
-      tf.dispose(walk.inputGradients.filter((_, k) => !positions.includes(k)));
+      // Integer inputs get float zeros: their relevance is the embedding's (see `stopAtIds`).
+      const attributions = positions.map((k) =>
+        xs[k].dtype === 'float32' ? walk.inputGradients[k] : tf.zeros(xs[k].shape),
+      );
+      tf.dispose(walk.inputGradients.filter((_, k) => !positions.includes(k) || xs[k].dtype !== 'float32'));
       const conservation: Conservation = {
         output: arrived.has(canonized.graph.output)
           ? tf.clone(arrived.get(canonized.graph.output)!)

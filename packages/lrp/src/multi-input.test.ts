@@ -169,3 +169,37 @@ describeWithBackends(
     }
   },
 );
+
+describeWithBackends('lrp on integer inputs (token ids)', ['cpu', 'wasm'], () => {
+  it('stops at the ids: relevance is read at the embedding output, and equals lrp from there', () => {
+    const embedding = uniform([5, 4], 31, 1);
+    const fc = { weight: uniform([12, 2], 32, 0.5) };
+    const ids = tf.tensor2d(
+      [
+        [1, 2, 3],
+        [0, 4, 1],
+      ],
+      [2, 3],
+      'int32',
+    );
+    const tokens = new GraphBuilder({ name: 'ids', shape: [null, 3], dtype: 'int32' } as never)
+      .node('emb', 'embedding', { params: { weight: embedding } })
+      .flatten('flat')
+      .linear('fc', fc)
+      .build();
+    // The same head fed the embedded vectors directly.
+    const vectors = new GraphBuilder({ name: 'emb', shape: [null, 3, 4] })
+      .flatten('flat')
+      .linear('fc', fc)
+      .build();
+    const embedded = tf.gather(embedding, ids);
+    const fromIds = lrp(tokens, ids, { target: 0, nodes: ['emb'] });
+    const fromVectors = lrp(vectors, embedded, { target: 0 });
+    expectTensorsClose(fromIds.relevances.get('emb')!, fromVectors.attributions, { atol: 1e-6 });
+    expect(fromIds.attributions.dtype).toBe('float32');
+    expect(Array.from(fromIds.attributions.dataSync()).every((v) => v === 0)).toBe(true);
+    tf.dispose([embedded, ids]);
+    fromIds.dispose();
+    fromVectors.dispose();
+  });
+});
