@@ -23,8 +23,10 @@ export interface CurveSet {
     readonly bottomMinusRandom: number;
   };
   /**
-   * Share of random seeds whose area is at most top-k's (at least as damaging): an empirical
-   * one-sided p-value for "top-k hurts more than random". 0 means no seed did.
+   * Empirical one-sided p-value for "top-k hurts more than random": (1 + c) / (1 + S), c of the S
+   * random seeds having an area at most top-k's (at least as damaging). The +1 counts top-k itself as
+   * one draw of the null (Davison & Hinkley; North et al. 2002), so p is never 0 and S seeds can show
+   * at best p = 1 / (1 + S).
    */
   readonly pValue: number;
 }
@@ -59,6 +61,6 @@ export function summariseCurves(
       randomMinusTop: areaRandom - areaTop,
       bottomMinusRandom: areaBottom - areaRandom,
     },
-    pValue: seedAreas.filter((area) => area <= areaTop).length / seedAreas.length,
+    pValue: (1 + seedAreas.filter((area) => area <= areaTop).length) / (1 + seedAreas.length),
   };
 }

@@ -40,5 +40,12 @@ export {
   type NeuronImportanceReport,
   type MethodReport,
 } from './neuron-importance-report.js';
+export {
+  DIAGNOSIS_ALPHA,
+  type ClusterDiagnosis,
+  type ScorerDiagnosis,
+  type UnitEvidence,
+  type SingleAblation,
+} from './diagnosis.js';
 export { classSummaries, type ClassSummaries, type ClassSummariesState } from './class-summaries.js';
 export { spearman, pearson, averageRanks } from './statistics.js';

@@ -5,6 +5,7 @@ import { neuronAblationCurves, type AblationMetric, type LabelledInputs } from '
 import type { CurveSet } from './curve-summary.js';
 import { randomPermutation, seededRandom } from '@attrib/core';
 import { numberInRange } from './checks.js';
+import { diagnoseCluster, type ClusterDiagnosis, type ScorerDiagnosis } from './diagnosis.js';
 
 /** Scores every unit of the layer from a cluster's ranking part; higher = more important. */
 export type NeuronScorer = (
@@ -44,6 +45,8 @@ export interface NeuronImportanceReportOptions {
   /** @deprecated The former name of `internalBatchSize`. */
   readonly batchSize?: number;
   readonly perturbationsPerEval?: number;
+  /** Diagnose each cluster and scorer (single-unit ablations in two modes, verdicts). Default true. */
+  readonly diagnose?: boolean;
   readonly onProgress?: ProgressCallback;
 }
 
@@ -52,6 +55,8 @@ export interface MethodReport {
   readonly ranking: number[];
   readonly cluster: Record<AblationMetric, CurveSet>;
   readonly offCluster?: Record<AblationMetric, CurveSet>;
+  /** Why this scorer does or does not beat random, with the numbers behind the verdict. */
+  readonly diagnosis?: ScorerDiagnosis;
 }
 
 export interface NeuronImportanceReport {
@@ -69,6 +74,8 @@ export interface NeuronImportanceReport {
       readonly rankingSize: number;
       readonly evaluationSize: number;
       readonly methods: Record<string, MethodReport>;
+      /** The cluster's evidence and causes (its scorers' verdicts are in `methods[name].diagnosis`). */
+      readonly diagnosis?: Omit<ClusterDiagnosis, 'scorers'>;
     }
   >;
 }
@@ -151,9 +158,10 @@ export async function neuronImportanceReport(
       'value',
       'internalBatchSize',
       'perturbationsPerEval',
+      'diagnose',
       'onProgress',
     ],
-    { aliases: { batchSize: 'internalBatchSize' } },
+    { aliases: { batchSize: 'internalBatchSize' }, booleans: ['diagnose'] },
   );
   if (typeof layer !== 'string') throw invalidArgument(FN, 'layer', 'a node name', layer);
   model.node(layer, FN);
@@ -173,9 +181,11 @@ export async function neuronImportanceReport(
       parts.set(name, part);
       owned.push(part.evaluation.inputs, part.ranking.inputs);
     }
+    const diagnose = options.diagnose ?? true;
+    // The diagnosis compares the requested mode with mean ablation, so it needs a reference too.
     const reference =
       options.reference ??
-      (mode === 'mean' ? tf.concat(names.map((n) => parts.get(n)!.ranking.inputs)) : undefined);
+      (mode === 'mean' || diagnose ? tf.concat(names.map((n) => parts.get(n)!.ranking.inputs)) : undefined);
     if (reference && reference !== options.reference) owned.push(reference);
     const total = names.length * methods.length;
     let done = 0;
@@ -232,10 +242,41 @@ export async function neuronImportanceReport(
         };
         options.onProgress?.({ done: ++done, total, stage: `${name}/${methodName}` });
       }
+      let clusterDiagnosis: Omit<ClusterDiagnosis, 'scorers'> | undefined;
+      if (diagnose) {
+        const { scorers, ...rest } = await diagnoseCluster({
+          model,
+          layer,
+          at,
+          mode,
+          value: options.value,
+          reference: reference!,
+          ranking,
+          evaluation,
+          fractions: shared!.fractions,
+          perturbationsPerEval: options.perturbationsPerEval,
+          fn: FN,
+          scorers: Object.fromEntries(
+            methods.map(([methodName, method]) => [
+              methodName,
+              {
+                scores: methodReports[methodName].scores,
+                ranking: methodReports[methodName].ranking,
+                accuracy: methodReports[methodName].cluster.accuracy,
+                perSample: typeof method === 'string' ? method : undefined,
+              },
+            ]),
+          ),
+        });
+        for (const [methodName] of methods)
+          methodReports[methodName] = { ...methodReports[methodName], diagnosis: scorers[methodName] };
+        clusterDiagnosis = rest;
+      }
       report[name] = {
         rankingSize: ranking.labels.length,
         evaluationSize: evaluation.labels.length,
         methods: methodReports,
+        ...(clusterDiagnosis ? { diagnosis: clusterDiagnosis } : {}),
       };
     }
     return { format: 'attrib-neuron-report/1', layer, at, mode, ...shared!, clusters: report };
