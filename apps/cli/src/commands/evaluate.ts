@@ -67,8 +67,23 @@ export function formatEvaluation(report: NeuronImportanceReport): string {
     line(header),
     line(widths.map((w) => '─'.repeat(w))),
     ...rows.map(line),
-    'p = share of random-k seeds at least as damaging as top-k (lower: the ranking finds the units that matter).',
+    'p = (1 + random-k seeds at least as damaging as top-k) / (1 + seeds) (lower: the ranking finds the units that matter).',
+    ...formatDiagnosis(report),
   ].join('\n');
+}
+
+/** The report's diagnosis sentences per cluster: its causes, then one verdict per method. */
+function formatDiagnosis(report: NeuronImportanceReport): string[] {
+  const clusters = Object.entries(report.clusters).filter(([, cluster]) => cluster.diagnosis);
+  if (clusters.length === 0) return [];
+  return [
+    '',
+    'Diagnosis',
+    ...clusters.flatMap(([name, cluster]) => [
+      `${name}:`,
+      ...cluster.diagnosis!.sentences.map((sentence) => `  ${sentence}`),
+    ]),
+  ];
 }
 
 /** `attrib evaluate`: train the 3-tower toy model and check its neuron rankings by ablation against random. */
