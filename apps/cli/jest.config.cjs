@@ -1,4 +1,4 @@
-// fast-png (read by @attrib/viz and the tests) and its iobuffer are ES modules only: swc compiles them too.
+// fast-png (read by @attrib/viz) and its iobuffer are ES modules only: swc compiles them for jest too.
 module.exports = {
   preset: '@attrib/jest-preset',
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(fast-png|iobuffer))'],

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
-import { decode, encode } from 'fast-png';
 import { fixturePath } from '@attrib/test-utils';
+// PNG bytes through @attrib/viz (its own tests check decode/encode against fast-png directly).
+import { createImage, decodeImage, encodePng } from '@attrib/viz';
 import { createProgram } from './program.js';
 
 /** Runs `attrib …args` in-process; returns stderr and the CommanderError it ended with, if any. */
@@ -44,15 +45,11 @@ const reference = JSON.parse(readFileSync(caseFile, 'utf8')) as {
 const dir = mkdtempSync(join(tmpdir(), 'attrib-explain-'));
 // The fixture's first input ([-1, 1], 16×16×3) as an 8-bit PNG: explain reads it back with --mean/--std 0.5.
 const image = join(dir, 'sample.png');
-writeFileSync(
-  image,
-  encode({
-    width: 16,
-    height: 16,
-    channels: 3,
-    data: Uint8Array.from(reference.inputs.data.slice(0, 768), (x) => Math.round(((x + 1) / 2) * 255)),
-  }),
-);
+const picture = createImage(16, 16, [0, 0, 0, 255]);
+for (let p = 0; p < 256; p += 1)
+  for (let c = 0; c < 3; c += 1)
+    picture.data[p * 4 + c] = Math.round(((reference.inputs.data[p * 3 + c]! + 1) / 2) * 255);
+writeFileSync(image, encodePng(picture));
 
 /** A .npy body as float32, read with no Attrib code: header length at bytes 8–9, data after it. */
 function readNpy(path: string): Float32Array {
@@ -119,10 +116,10 @@ describe('attrib explain on cnn_small and a PNG', () => {
       { length: 256 },
       (_, p) => relevance[p * 3]! + relevance[p * 3 + 1]! + relevance[p * 3 + 2]!,
     );
-    const png = decode(readFileSync(summary.inputs[0]!.pictures['lrp:epsilonPlusFlat']!));
+    const png = decodeImage(readFileSync(summary.inputs[0]!.pictures['lrp:epsilonPlusFlat']!));
     expect([png.width, png.height]).toEqual([256, 256 + 20]); // ×16 cells over an 8 px gap and a 12 px bar
     const cell = (p: number) => {
-      const o = ((Math.floor(p / 16) * 16 + 8) * png.width + (p % 16) * 16 + 8) * png.channels;
+      const o = ((Math.floor(p / 16) * 16 + 8) * png.width + (p % 16) * 16 + 8) * 4;
       return [png.data[o]!, png.data[o + 1]!, png.data[o + 2]!];
     };
     const top = perPixel.indexOf(Math.max(...perPixel));
@@ -134,16 +131,16 @@ describe('attrib explain on cnn_small and a PNG', () => {
   });
 
   it('the colour bar under the map is the bwr map from left to right', () => {
-    const png = decode(readFileSync(summary.inputs[0]!.pictures.saliency!));
+    const png = decodeImage(readFileSync(summary.inputs[0]!.pictures.saliency!));
     const row = 256 + 8 + 6;
     for (const x of [0, 64, 127, 128, 200, 255]) {
-      const o = (row * png.width + x) * png.channels;
+      const o = (row * png.width + x) * 4;
       expect([png.data[o], png.data[o + 1], png.data[o + 2]]).toEqual(bwrBytes(x / 255));
     }
   });
 
   it('writes a grid per input', () => {
-    const grid = decode(readFileSync(summary.inputs[0]!.grid));
+    const grid = decodeImage(readFileSync(summary.inputs[0]!.grid));
     expect(grid.width).toBeGreaterThan(3 * 256);
   });
 });
@@ -229,5 +226,37 @@ describe('attrib explain reads the same network as ONNX and as a tfjs-layers mod
     expect(other.saliency.length).toBe(json.saliency.length);
     const scale = Math.max(...json.saliency);
     other.saliency.forEach((v, k) => expect(Math.abs(v - json.saliency[k]!)).toBeLessThan(1e-4 * scale));
+  });
+});
+
+describe('attrib explain on wasm', () => {
+  it('gives the cpu run’s saliency (smoke: same files, values within float32 noise)', async () => {
+    const runOn = async (backend: string) => {
+      const out = join(dir, `on-${backend}`);
+      const result = await attrib([
+        'explain',
+        '--model',
+        model,
+        '--input',
+        image,
+        '--method',
+        'saliency',
+        '--mean',
+        '0.5',
+        '--std',
+        '0.5',
+        '--backend',
+        backend,
+        '--out',
+        out,
+      ]);
+      expect(result.error).toBeUndefined();
+      return readNpy(join(out, 'saliency.npy'));
+    };
+    const cpu = await runOn('cpu');
+    const wasm = await runOn('wasm');
+    const scale = Math.max(...cpu);
+    expect(scale).toBeGreaterThan(0);
+    wasm.forEach((v, k) => expect(Math.abs(v - cpu[k]!)).toBeLessThan(1e-4 * scale));
   });
 });
