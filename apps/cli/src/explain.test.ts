@@ -139,6 +139,42 @@ describe('attrib explain on cnn_small and a PNG', () => {
     }
   });
 
+  it('gradCam on --layer relu2 is upsampled to the input: a 16×16 map, saturated where |map| is largest', async () => {
+    const camOut = join(dir, 'cam');
+    const result = await attrib([
+      'explain',
+      '--model',
+      model,
+      '--input',
+      image,
+      '--method',
+      'gradCam',
+      '--layer',
+      'relu2',
+      '--mean',
+      '0.5',
+      '--std',
+      '0.5',
+      '--backend',
+      'cpu',
+      '--out',
+      camOut,
+      '--outlier',
+      '0',
+    ]);
+    expect(result.error).toBeUndefined();
+    const cam = readNpy(join(camOut, 'gradCam.npy'));
+    expect(cam.length).toBe(256);
+    const png = decodeImage(readFileSync(join(camOut, 'sample.gradCam.png')));
+    const magnitudes = Array.from(cam, Math.abs);
+    const top = magnitudes.indexOf(Math.max(...magnitudes));
+    const o = ((Math.floor(top / 16) * 16 + 8) * png.width + (top % 16) * 16 + 8) * 4;
+    // GradCAM without ReLU (Captum's default) may be negative: the far end of bwr on the value's side.
+    expect([png.data[o], png.data[o + 1], png.data[o + 2]]).toEqual(
+      cam[top]! > 0 ? [255, 0, 0] : [0, 0, 255],
+    );
+  });
+
   it('writes a grid per input', () => {
     const grid = decodeImage(readFileSync(summary.inputs[0]!.grid));
     expect(grid.width).toBeGreaterThan(3 * 256);
@@ -176,6 +212,11 @@ describe('attrib explain refuses with one line and exit code 1', () => {
     ],
     [['explain', '--model', mlp, '--input', image], /is an image, but the model takes/],
     [['explain', '--model', model, '--input', image, '--size', 'big'], /--size must be HEIGHTxWIDTH/],
+    [
+      ['explain', '--model', model, '--input', image, '--method', 'gradCam'],
+      /gradCam needs --layer <node>.*conv2/,
+    ],
+    [['explain', '--model', model, '--input', image, '--method', 'gradCam', '--layer', 'conv9'], /conv9/],
     [['explain', '--model', model, '--input', image, '--backend', 'gpu'], /'gpu' is invalid/],
   ])('attrib %j', async (args, message) => {
     const { error, stderr } = await attrib([

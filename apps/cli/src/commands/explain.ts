@@ -11,6 +11,7 @@ interface ExplainFlags {
   readonly method: string[];
   readonly target?: string;
   readonly labels?: string[];
+  readonly layer?: string;
   readonly out: string;
   readonly size?: [number, number];
   readonly scale: number;
@@ -70,6 +71,7 @@ export function register(program: Command): void {
     .option('--method <names>', `comma-separated: ${METHOD_NAMES.join(', ')}`, list)
     .option('--target <class>', "class index or label to explain (default: each input's predicted class)")
     .option('--labels <names>', 'comma-separated class names, in output order', list)
+    .option('--layer <node>', 'the conv layer gradCam reads')
     .option('--out <dir>', 'where the files go', 'attrib-explain')
     .option('--size <HxW>', "image size fed to the model (default: the model's input size)", size)
     .option('--scale <s>', 'pixel bytes × scale before mean/std (default 1/255)', positive('scale'), 1 / 255)
@@ -116,6 +118,7 @@ export function register(program: Command): void {
           methods,
           target: flags.target,
           labels: flags.labels,
+          layer: flags.layer,
           out: flags.out,
           size: flags.size,
           scale: flags.scale,

@@ -7,6 +7,7 @@ import {
   guidedBackprop,
   inputXGradient,
   integratedGradients,
+  layerGradCam,
   saliency,
 } from '@attrib/gradients';
 import {
@@ -51,7 +52,11 @@ export const GRADIENT_METHODS = [
   'guidedBackprop',
   'deconvolution',
 ] as const;
-export const METHOD_NAMES = [...GRADIENT_METHODS, ...Object.keys(LRP_PRESETS).map((p) => `lrp:${p}`)];
+export const METHOD_NAMES = [
+  ...GRADIENT_METHODS,
+  'gradCam',
+  ...Object.keys(LRP_PRESETS).map((p) => `lrp:${p}`),
+];
 
 export interface ExplainOptions {
   readonly model: string;
@@ -60,6 +65,8 @@ export interface ExplainOptions {
   /** A class index or a label from `labels`; default: each input's predicted class. */
   readonly target?: string;
   readonly labels?: readonly string[];
+  /** The conv layer GradCAM reads (`gradCam` needs it). */
+  readonly layer?: string;
   readonly out: string;
   /** Image size fed to the model, [height, width]; default the model's declared input size. */
   readonly size?: readonly [number, number];
@@ -260,8 +267,15 @@ async function runMethod(
   method: string,
   batch: tf.Tensor,
   target: number[],
-  steps: number,
+  options: ExplainOptions,
 ): Promise<MethodOutput> {
+  if (method === 'gradCam') {
+    // Upsampled to the input (nearest, as Captum's interpolate) so it lies over the image like the others.
+    const result = layerGradCam(model, batch, { layer: options.layer!, target, upsampleToInput: true });
+    const attributions = tf.clone(result.attributions);
+    result.dispose();
+    return { attributions };
+  }
   if (method.startsWith('lrp:')) {
     const result = lrp(model, batch, { composite: LRP_PRESETS[method.slice(4)]!(), target });
     const delta = tf.tidy(() => tf.sub(result.conservation.output, result.conservation.input)).dataSync();
@@ -272,7 +286,7 @@ async function runMethod(
   if (method === 'integratedGradients') {
     const result = await integratedGradients(model, batch, {
       target,
-      nSteps: steps,
+      nSteps: options.steps,
       returnConvergenceDelta: true,
     });
     const delta = await result.delta.data();
@@ -299,6 +313,10 @@ export async function runExplain(options: ExplainOptions): Promise<ExplainSummar
     if (!METHOD_NAMES.includes(method))
       throw new ExplainError(`--method '${method}' is not one of ${METHOD_NAMES.join(', ')}`);
   const model = await loadAnyModel(options.model);
+  if (options.methods.includes('gradCam') && options.layer === undefined)
+    throw new ExplainError(
+      `--method gradCam needs --layer <node> (a conv layer; the model's nodes: ${model.nodes.map((n) => n.name).join(', ')})`,
+    );
   const declared = model.inputs[0]?.shape;
   if (model.inputs.length !== 1 || declared === undefined || declared.slice(1).some((d) => d === null))
     throw new ExplainError(`--model '${options.model}' must have one input with a declared sample shape`);
@@ -319,7 +337,7 @@ export async function runExplain(options: ExplainOptions): Promise<ExplainSummar
     let done = 0;
     for (const method of options.methods) {
       options.onProgress?.(done, options.methods.length, method);
-      const { attributions, delta } = await runMethod(model, method, batch, targets, options.steps);
+      const { attributions, delta } = await runMethod(model, method, batch, targets, options);
       const values = (await attributions.data()) as Float32Array;
       const npy = join(options.out, `${slug(method)}.npy`);
       await writeFile(npy, encodeNpy(values, attributions.shape));
