@@ -14,7 +14,7 @@ async function reportOn(
   model: Graph,
   layer: string,
   x: number[][],
-  options: { mode?: 'zero' | 'mean' } = {},
+  options: { mode?: 'zero' | 'mean'; internalBatchSize?: number } = {},
 ): Promise<NeuronImportanceReport> {
   const inputs = tf.tensor2d(x);
   try {
@@ -137,13 +137,16 @@ describeWithBackends('neuron importance diagnosis', ['cpu'], () => {
   const positives = Array.from({ length: 30 }, (_, i) => [0.5 + (i % 5) / 5, 0.5 + (i % 3) / 3]);
 
   it('a dead unit is named', async () => {
-    const report = await reportOn(deadAndConstant(), 'h', positives);
+    // 15 ranking rows in chunks of 4: the evidence is summed across chunks.
+    const report = await reportOn(deadAndConstant(), 'h', positives, { internalBatchSize: 4 });
     const diagnosis = report.clusters.c.diagnosis!;
     expect(diagnosis.dead).toEqual([2]);
     expect(diagnosis.evidence.activationMean[2]).toBe(0);
     expect(diagnosis.sentences[0]).toMatch(/^Dead units 2: 0 on every sample/);
     // Zero ablation of the constant unit 3 removes 3·1 from logit1 on every sample.
     expect(diagnosis.ablation.drop[3]).toBeCloseTo(3, 5);
+    // ∂logit1/∂h = the readout weights on every sample.
+    diagnosis.evidence.gradientMeanAbs.forEach((g, u) => expect(g).toBeCloseTo([1, 2, 5, 3][u], 6));
   });
 
   it('a bias that absorbs an ablation: mean-ablating a constant unit changes nothing, zero ablation does', async () => {
@@ -155,6 +158,10 @@ describeWithBackends('neuron importance diagnosis', ['cpu'], () => {
     expect(diagnosis.otherAblation.drop[3]).toBeCloseTo(3, 5);
     expect(diagnosis.evidence.gradientMeanAbs[3]).toBeCloseTo(3, 6);
     expect(diagnosis.biasAbsorbed).toEqual([3]);
+    // Before the ReLU, the mean pre-activation of unit 2 is −10, so mean-ablating it there changes nothing
+    // either; unit 3's pre-activation is the constant 1 too.
+    expect(diagnosis.preActivation!.drop[2]).toBeCloseTo(0, 6);
+    expect(diagnosis.preActivation!.drop[3]).toBeCloseTo(0, 6);
     expect(diagnosis.sentences.join('\n')).toMatch(
       /Units 3 have a gradient but removing them \(mean ablation\) changes nothing: the next layer's bias absorbs them/,
     );

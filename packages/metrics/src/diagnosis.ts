@@ -3,8 +3,11 @@ import {
   ablationReplacement,
   createScorer,
   evaluateMasked,
+  forEachChunk,
+  getKind,
   gradients,
   resolveInputs,
+  rowsPerPass,
   tensorRefKey,
   type Graph,
 } from '@attrib/core';
@@ -76,6 +79,9 @@ export interface ClusterDiagnosis {
   readonly otherAblation: SingleAblation;
   /** Spearman correlation of the two modes' single drops; the sentences report both when it is below 0.5. */
   readonly modeAgreement: number;
+  /** When the layer is an elementwise activation: the same ablation before it, and its Spearman ρ with `ablation`. */
+  readonly preActivation?: SingleAblation;
+  readonly preActivationAgreement?: number;
   /** Units that are 0 on every sample (gradient × activation and zero ablation see nothing). */
   readonly dead: number[];
   /** Active units whose gradient is 0 on every sample (gradient scorers cannot see them). */
@@ -112,45 +118,65 @@ export interface DiagnosisInput {
   /** x axis of the curves (k / units). */
   readonly fractions: readonly number[];
   readonly perturbationsPerEval?: number;
+  /** Rows per gradient pass of the evidence (default: core's memory budget). */
+  readonly internalBatchSize?: number;
   readonly fn: string;
 }
 
-/** Per-unit means over the ranking part: one forward + backward pass (core's `gradients`). */
-function unitEvidence(input: DiagnosisInput): UnitEvidence {
+/**
+ * Per-unit means over the ranking part, in chunks of `internalBatchSize` rows (core's `gradients`: one
+ * forward + backward pass per chunk), summed on the host in float64.
+ */
+async function unitEvidence(input: DiagnosisInput): Promise<UnitEvidence> {
   const { model, layer, at, ranking, fn } = input;
   const ref = at === 'input' ? { node: layer, at: 'input' as const } : layer;
   const key = tensorRefKey(ref);
-  const result = gradients(model, ranking.inputs, {
-    target: ranking.labels,
-    tensors: [ref],
-    inputGradients: false,
-    fn,
-  });
   const rows = ranking.inputs.shape[0];
-  const g = result.tensorGradients.get(key)!.dataSync();
-  const z = result.activations.get(key)!.dataSync();
-  tf.dispose([
-    result.output,
-    result.objective,
-    ...result.inputGradients,
-    ...result.tensorGradients.values(),
-    ...result.activations.values(),
-  ]);
-  const units = g.length / rows;
-  const mean = (f: (r: number, u: number) => number) =>
-    Array.from({ length: units }, (_, u) => {
-      let sum = 0;
-      for (let r = 0; r < rows; r++) sum += f(r * units + u, u);
-      return sum / rows;
+  const size = rowsPerPass(model, [ranking.inputs], { fn, explicit: input.internalBatchSize });
+  // Per unit: Σz, Σz², Σg, Σ|g|, Σgz, Σ|gz|.
+  let sums: Float64Array | undefined;
+  await forEachChunk(rows, size, { fn, stage: 'diagnosis' }, (start, end) => {
+    const chunk = tf.slice(ranking.inputs, start, end - start);
+    const result = gradients(model, chunk, {
+      target: ranking.labels.subarray(start, end),
+      tensors: [ref],
+      inputGradients: false,
+      fn,
     });
-  const activationMean = mean((i) => z[i]);
+    const g = result.tensorGradients.get(key)!.dataSync();
+    const z = result.activations.get(key)!.dataSync();
+    // gradients() returns kept tensors (no tidy would free them): dispose every one.
+    tf.dispose([
+      chunk,
+      result.output,
+      result.objective,
+      ...result.inputGradients,
+      ...result.tensorGradients.values(),
+      ...result.activations.values(),
+    ]);
+    const units = g.length / (end - start);
+    sums ??= new Float64Array(6 * units);
+    for (let i = 0; i < g.length; i++) {
+      const u = (i % units) * 6;
+      sums[u] += z[i];
+      sums[u + 1] += z[i] * z[i];
+      sums[u + 2] += g[i];
+      sums[u + 3] += Math.abs(g[i]);
+      sums[u + 4] += g[i] * z[i];
+      sums[u + 5] += Math.abs(g[i] * z[i]);
+    }
+  });
+  const units = sums!.length / 6;
+  const mean = (j: number) => Array.from({ length: units }, (_, u) => sums![u * 6 + j] / rows);
+  const activationMean = mean(0);
   return {
     activationMean,
-    activationStd: mean((i, u) => (z[i] - activationMean[u]) ** 2).map(Math.sqrt),
-    gradientMean: mean((i) => g[i]),
-    gradientMeanAbs: mean((i) => Math.abs(g[i])),
-    gradXActMean: mean((i) => g[i] * z[i]),
-    gradXActMeanAbs: mean((i) => Math.abs(g[i] * z[i])),
+    // Var z = E z² − (E z)², clipped at 0 against rounding.
+    activationStd: mean(1).map((m2, u) => Math.sqrt(Math.max(0, m2 - activationMean[u] ** 2))),
+    gradientMean: mean(2),
+    gradientMeanAbs: mean(3),
+    gradXActMean: mean(4),
+    gradXActMeanAbs: mean(5),
   };
 }
 
@@ -163,8 +189,9 @@ async function maskDrops(
   mode: 'zero' | 'mean' | 'value',
   masks: readonly Float32Array[],
   unitShape: number[],
+  at: 'output' | 'input' = input.at,
 ): Promise<number[]> {
-  const { model, layer, at, evaluation, fn } = input;
+  const { model, layer, evaluation, fn } = input;
   const resolved = resolveInputs(model, evaluation.inputs, { fn });
   const replacement = ablationReplacement(
     model,
@@ -216,7 +243,7 @@ function seedsNeeded(curve: CurveSet): number | null {
  * scorer sign cancellation, agreement, redundancy, the random band and a verdict sentence.
  */
 export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDiagnosis> {
-  const evidence = unitEvidence(input);
+  const evidence = await unitEvidence(input);
   const units = evidence.activationMean.length;
   const unitShape = tf.tidy(() => {
     const result = input.model.forward([tf.slice(input.evaluation.inputs, 0, 1)], { fn: input.fn });
@@ -240,10 +267,18 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
     mode: otherMode,
     drop: await maskDrops(input, otherMode, singles, unitShape),
   };
+  // An elementwise activation has one pre-activation per unit: ablating before it can rank units differently.
+  const elementwise =
+    input.at === 'output' &&
+    getKind(input.model.node(input.layer, input.fn).module.kind)?.behaviour?.map === 'elementwise';
+  const preActivation: SingleAblation | undefined = elementwise
+    ? { mode: input.mode, drop: await maskDrops(input, input.mode, singles, unitShape, 'input') }
+    : undefined;
   const constant = (d: readonly number[]) => d.every((x) => x === d[0]);
   const rho = (a: readonly number[], b: readonly number[]) =>
     constant(a) || constant(b) ? NaN : spearman(a, b);
   const modeAgreement = rho(ablation.drop, otherAblation.drop);
+  const preActivationAgreement = preActivation ? rho(ablation.drop, preActivation.drop) : undefined;
 
   const scale = Math.max(...evidence.activationMean.map(Math.abs), ...evidence.activationStd, 1e-12);
   const gScale = Math.max(...evidence.gradientMeanAbs, 1e-12);
@@ -373,12 +408,17 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
     sentences.push(
       `${input.mode} and ${otherMode} ablation disagree on which units matter (Spearman ρ ${fmt(modeAgreement)}): ${input.mode} drops ${list(ablation.drop.map(fmt))}; ${otherMode} drops ${list(otherAblation.drop.map(fmt))}.`,
     );
+  if (preActivation && !(preActivationAgreement! >= AGREES))
+    sentences.push(
+      `${input.mode} ablation before the activation (the input of '${input.layer}') and after it disagree (Spearman ρ ${fmt(preActivationAgreement!)}): before drops ${list(preActivation.drop.map(fmt))}.`,
+    );
   for (const name of names) sentences.push(`${name}: ${scorers[name].verdict}.`);
   return {
     evidence,
     ablation,
     otherAblation,
     modeAgreement,
+    ...(preActivation ? { preActivation, preActivationAgreement } : {}),
     dead,
     saturated,
     biasAbsorbed,

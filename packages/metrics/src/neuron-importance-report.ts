@@ -255,6 +255,7 @@ export async function neuronImportanceReport(
           evaluation,
           fractions: shared!.fractions,
           perturbationsPerEval: options.perturbationsPerEval,
+          internalBatchSize: options.internalBatchSize,
           fn: FN,
           scorers: Object.fromEntries(
             methods.map(([methodName, method]) => [
