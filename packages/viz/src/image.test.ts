@@ -1,7 +1,7 @@
 import { expectTypedError } from '@attrib/test-utils';
 import { encode as encodePngFile } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { createImage, decodeImage, encodePng, resizeImage, scaleImage } from './image.js';
+import { createImage, decodeImage, encodePng, resizeImage, scaleImage, toImageData } from './image.js';
 import { grid, renderText } from './text.js';
 
 describe('PNG and JPEG', () => {
@@ -91,5 +91,26 @@ describe('text and grids', () => {
     ];
     expect(at(2, 2 + 6)).toEqual([255, 0, 0, 255]);
     expect(at(2 + 4 + 2, 2 + 6)).toEqual([0, 0, 255, 255]);
+  });
+});
+
+describe('toImageData', () => {
+  it("builds the browser's ImageData from the RGBA bytes, and refuses where there is none", async () => {
+    const image = createImage(2, 1, [1, 2, 3, 4]);
+    await expectTypedError('toImageData', 'globalThis.ImageData', () => toImageData(image));
+    class FakeImageData {
+      constructor(
+        readonly data: Uint8ClampedArray,
+        readonly width: number,
+        readonly height: number,
+      ) {}
+    }
+    (globalThis as { ImageData?: unknown }).ImageData = FakeImageData;
+    try {
+      const made = toImageData(image) as unknown as FakeImageData;
+      expect([made.width, made.height, [...made.data]]).toEqual([2, 1, [1, 2, 3, 4, 1, 2, 3, 4]]);
+    } finally {
+      delete (globalThis as { ImageData?: unknown }).ImageData;
+    }
   });
 });
