@@ -5,6 +5,9 @@ import { CommanderError, type Command } from 'commander';
 import { fixturePath } from '@attrib/test-utils';
 // PNG bytes through @attrib/viz (its own tests check decode/encode against fast-png directly).
 import { createImage, decodeImage, encodePng } from '@attrib/viz';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from './backend.js';
+import { METHOD_NAMES, runExplain } from './explain/run-explain.js';
 import { createProgram } from './program.js';
 
 /** Runs `attrib …args` in-process; returns stderr and the CommanderError it ended with, if any. */
@@ -299,5 +302,27 @@ describe('attrib explain on wasm', () => {
     const scale = Math.max(...cpu);
     expect(scale).toBeGreaterThan(0);
     wasm.forEach((v, k) => expect(Math.abs(v - cpu[k]!)).toBeLessThan(1e-4 * scale));
+  });
+});
+
+describe('runExplain', () => {
+  it('leaves no tensor behind (weights, inputs, attributions, deltas), on every method', async () => {
+    await useBackend('cpu');
+    const before = tf.memory().numTensors;
+    await runExplain({
+      model,
+      inputs: [image],
+      methods: METHOD_NAMES,
+      layer: 'relu2',
+      out: join(dir, 'leak'),
+      scale: 1 / 255,
+      mean: [0.5],
+      std: [0.5],
+      channelOrder: 'rgb',
+      sign: 'all',
+      outlierPercentile: 2,
+      steps: 4,
+    });
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -278,10 +278,12 @@ async function runMethod(
   }
   if (method.startsWith('lrp:')) {
     const result = lrp(model, batch, { composite: LRP_PRESETS[method.slice(4)]!(), target });
-    const delta = tf.tidy(() => tf.sub(result.conservation.output, result.conservation.input)).dataSync();
+    const gap = tf.sub(result.conservation.output, result.conservation.input);
+    const delta = gap.dataSync() as Float32Array;
+    gap.dispose();
     const attributions = tf.clone(result.attributions);
     result.dispose();
-    return { attributions, delta: delta as Float32Array };
+    return { attributions, delta };
   }
   if (method === 'integratedGradients') {
     const result = await integratedGradients(model, batch, {
@@ -313,6 +315,17 @@ export async function runExplain(options: ExplainOptions): Promise<ExplainSummar
     if (!METHOD_NAMES.includes(method))
       throw new ExplainError(`--method '${method}' is not one of ${METHOD_NAMES.join(', ')}`);
   const model = await loadAnyModel(options.model);
+  try {
+    return await explainWith(model, options);
+  } finally {
+    // The graph holds its weights as tensors and has no dispose of its own: release them here.
+    tf.dispose(
+      model.nodes.flatMap((node) => Object.values(node.module.params).filter((p) => p instanceof tf.Tensor)),
+    );
+  }
+}
+
+async function explainWith(model: Graph, options: ExplainOptions): Promise<ExplainSummary> {
   if (options.methods.includes('gradCam') && options.layer === undefined)
     throw new ExplainError(
       `--method gradCam needs --layer <node> (a conv layer; the model's nodes: ${model.nodes.map((n) => n.name).join(', ')})`,
