@@ -29,7 +29,8 @@ async function reportOn(
   }
 }
 
-describeWithBackends('neuron importance diagnosis', ['cpu'], () => {
+// Hand-built models: exact on cpu, and the same causes found on wasm.
+describeWithBackends('neuron importance diagnosis', ['cpu', 'wasm'], () => {
   const owned: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T) => (owned.push(t), t);
   afterAll(() => tf.dispose(owned));
@@ -182,7 +183,9 @@ describeWithBackends('neuron importance diagnosis', ['cpu'], () => {
       ),
     );
   });
+});
 
+describeWithBackends('neuron importance diagnosis on tower3', ['cpu'], () => {
   it('tower3: the signed-mean gradient and gradient×activation verdicts follow their numbers', async () => {
     const toy = trainTower3({ seed: 0 });
     const ofClass = (c: number) => Array.from(toy.labels).flatMap((l, i) => (l === c ? [i] : []));
