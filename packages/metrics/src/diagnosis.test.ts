@@ -143,7 +143,7 @@ describeWithBackends('neuron importance diagnosis', ['cpu', 'wasm'], () => {
     const diagnosis = report.clusters.c.diagnosis!;
     expect(diagnosis.dead).toEqual([2]);
     expect(diagnosis.evidence.activationMean[2]).toBe(0);
-    expect(diagnosis.sentences[0]).toMatch(/^Dead units 2: 0 on every sample/);
+    expect(diagnosis.sentences[0]).toMatch(/^Dead unit 2: 0 on every sample/);
     // Zero ablation of the constant unit 3 removes 3·1 from logit1 on every sample.
     expect(diagnosis.ablation.drop[3]).toBeCloseTo(3, 5);
     // ∂logit1/∂h = the readout weights on every sample.
@@ -164,7 +164,7 @@ describeWithBackends('neuron importance diagnosis', ['cpu', 'wasm'], () => {
     expect(diagnosis.preActivation!.drop[2]).toBeCloseTo(0, 6);
     expect(diagnosis.preActivation!.drop[3]).toBeCloseTo(0, 6);
     expect(diagnosis.sentences.join('\n')).toMatch(
-      /Units 3 have a gradient but removing them \(mean ablation\) changes nothing: the next layer's bias absorbs them/,
+      /Unit 3 has a gradient but removing it \(mean ablation\) changes nothing: the next layer's bias absorbs it/,
     );
   });
 

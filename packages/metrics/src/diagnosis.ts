@@ -228,6 +228,9 @@ async function maskDrops(
 
 const fmt = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(3)).toString() : String(x));
 const list = (items: readonly (number | string)[]) => items.join(', ');
+/** 'unit 3' or 'units 1, 2'. */
+const unitList = (units: readonly number[]) => `unit${units.length === 1 ? '' : 's'} ${list(units)}`;
+const capital = (text: string) => text[0].toUpperCase() + text.slice(1);
 
 /** Random seeds needed for (1 + qS)/(1 + S) ≤ α, q the observed share of seeds at least as damaging as top-k. */
 function seedsNeeded(curve: CurveSet): number | null {
@@ -394,15 +397,15 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
   const sentences: string[] = [];
   if (dead.length)
     sentences.push(
-      `Dead units ${list(dead)}: 0 on every sample, so gradient×activation and zero ablation see nothing there.`,
+      `Dead ${unitList(dead)}: 0 on every sample, so gradient×activation and zero ablation see nothing there.`,
     );
   if (saturated.length)
     sentences.push(
-      `Saturated units ${list(saturated)}: active but with a zero gradient on every sample, invisible to gradient scorers.`,
+      `Saturated ${unitList(saturated)}: active but with a zero gradient on every sample, invisible to gradient scorers.`,
     );
   if (biasAbsorbed.length)
     sentences.push(
-      `Units ${list(biasAbsorbed)} have a gradient but removing them (${input.mode} ablation) changes nothing: the next layer's bias absorbs them.`,
+      `${capital(unitList(biasAbsorbed))} ${biasAbsorbed.length === 1 ? 'has a gradient but removing it' : 'have a gradient but removing them'} (${input.mode} ablation) changes nothing: the next layer's bias absorbs ${biasAbsorbed.length === 1 ? 'it' : 'them'}.`,
     );
   if (!(modeAgreement >= AGREES))
     sentences.push(
