@@ -10,7 +10,7 @@ import {
 import { ShapeMismatchError, loadModel, type Graph } from '@attrib/core';
 import { gradientShap } from './gradient-shap.js';
 import { integratedGradients } from './integrated-gradients.js';
-import { seededRandom } from '@attrib/core';
+import { seededRandom, streamSeed } from '@attrib/core';
 
 /** Literal GradientShap: every draw in the generator's order, one sample and one tf.grad at a time. */
 function slowGradientShap(
@@ -22,14 +22,17 @@ function slowGradientShap(
   stdev: number,
   seed: number,
 ): tf.Tensor {
-  const random = seededRandom(seed);
   const [batch, ...rest] = x.shape;
   const features = rest.reduce((a, b) => a * b, 1);
   let total = tf.zerosLike(x);
   for (let j = 0; j < nSamples; j++) {
-    const noise = Array.from({ length: batch * features }, () => Math.fround(stdev * random.normal()));
-    const picks = Array.from({ length: batch }, () => Math.floor(random.uniform() * distribution.shape[0]));
-    const alphas = Array.from({ length: batch }, () => Math.fround(random.uniform()));
+    // Draw j of sample i has its own stream: its noise, then the baseline index, then α.
+    const streams = Array.from({ length: batch }, (_, i) => seededRandom(streamSeed(seed, j, i)));
+    const noise = streams.flatMap((random) =>
+      Array.from({ length: features }, () => Math.fround(stdev * random.normal())),
+    );
+    const picks = streams.map((random) => Math.floor(random.uniform() * distribution.shape[0]));
+    const alphas = streams.map((random) => Math.fround(random.uniform()));
     const rows = targets.map((t, i) => {
       const noisy = tf.add(
         tf.slice(x, [i], [1]),

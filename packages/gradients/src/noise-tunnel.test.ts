@@ -11,7 +11,7 @@ import { InvalidArgumentError, loadModel } from '@attrib/core';
 import { noiseTunnel } from './noise-tunnel.js';
 import { saliency } from './saliency.js';
 import { integratedGradients } from './integrated-gradients.js';
-import { normalTensor, seededRandom } from '@attrib/core';
+import { normalRows, rowStreams } from '@attrib/core';
 
 describeWithBackends('noiseTunnel', ['cpu'], () => {
   const model = loadModel(tinyModels.cnn());
@@ -28,10 +28,17 @@ describeWithBackends('noiseTunnel', ['cpu'], () => {
   });
 
   it('equals the literal loop over noisy copies drawn from the same seed, for any nSamplesBatchSize', async () => {
-    const random = seededRandom(7);
     const copies: tf.Tensor[] = [];
     for (let j = 0; j < 5; j++) {
-      const noisy = tf.add(x, normalTensor(x.shape, 0.3, random));
+      // Copy j of sample i draws from its own stream (input 0, copy j, sample i).
+      const noisy = tf.add(
+        x,
+        normalRows(
+          x.shape,
+          0.3,
+          rowStreams(7, (i) => [0, j, i]),
+        ),
+      );
       copies.push(
         (await integratedGradients(model, noisy, { target: targets, baselines: tf.mul(x, 0.5), nSteps: 4 }))
           .attributions,

@@ -192,10 +192,10 @@ export function noiseTunnel<M extends AttributionMethod>(
           { fn, onProgress: t.onProgress, stage: 'noisy copies', rowsPerItem: batch },
           async (start, end) => {
             const copies = end - start;
-            // A stream per (input, copy, sample): the noise depends neither on nSamplesBatchSize nor
-            // on the batch size.
             // Options first: a bad per-sample option throws before any noisy tensor exists.
             const expanded = expandOptions(options, copies, resolved, fn);
+            // A stream per (input, copy, sample): the noise depends neither on nSamplesBatchSize nor
+            // on the batch size.
             const noise = Array.from({ length: copies }, (_, c) =>
               resolved.explained.map((x, k) =>
                 normalRows(
