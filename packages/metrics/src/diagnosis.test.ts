@@ -211,7 +211,7 @@ describeWithBackends('neuron importance diagnosis on tower3', ['cpu'], () => {
       expect(gradient.cause).toBe('disagrees-with-ablation');
       expect(gradXAct.cause).toBe('within-random-band');
       expect(gradient.verdict).toContain(
-        `ρ with single-unit ablation ${Number(gradient.agreement.ablation.toPrecision(3))}`,
+        `ρ with single-unit ablation ${Number(gradient.agreement.ablation!.toPrecision(3))}`,
       );
       expect(gradXAct.withinRandomBand).toBe(true);
     } finally {

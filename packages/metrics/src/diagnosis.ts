@@ -50,7 +50,7 @@ export interface ScorerDiagnosis {
     readonly cancelledUnits: number[];
   } | null;
   /** Spearman correlation of this scorer's scores with each reference ranking. */
-  readonly agreement: Readonly<Record<string, number>>;
+  readonly agreement: Readonly<Record<string, number | null>>;
   /** Damage (target-logit drop) of ablating the scorer's top k together, against the sum of their single damages. */
   readonly redundancy: { readonly k: number; readonly together: number; readonly sumOfSingles: number };
   /** From the accuracy curves. */
@@ -78,10 +78,10 @@ export interface ClusterDiagnosis {
   readonly ablation: SingleAblation;
   readonly otherAblation: SingleAblation;
   /** Spearman correlation of the two modes' single drops; the sentences report both when it is below 0.5. */
-  readonly modeAgreement: number;
+  readonly modeAgreement: number | null;
   /** When the layer is an elementwise activation: the same ablation before it, and its Spearman ρ with `ablation`. */
   readonly preActivation?: SingleAblation;
-  readonly preActivationAgreement?: number;
+  readonly preActivationAgreement?: number | null;
   /** Units that are 0 on every sample (gradient × activation and zero ablation see nothing). */
   readonly dead: number[];
   /** Active units whose gradient is 0 on every sample (gradient scorers cannot see them). */
@@ -279,7 +279,7 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
     : undefined;
   const constant = (d: readonly number[]) => d.every((x) => x === d[0]);
   const rho = (a: readonly number[], b: readonly number[]) =>
-    constant(a) || constant(b) ? NaN : spearman(a, b);
+    constant(a) || constant(b) ? null : spearman(a, b);
   const modeAgreement = rho(ablation.drop, otherAblation.drop);
   const preActivationAgreement = preActivation ? rho(ablation.drop, preActivation.drop) : undefined;
 
@@ -357,7 +357,7 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
     const redundant =
       redundancy.together > 0 && redundancy.together > 1.5 * Math.max(redundancy.sumOfSingles, 0);
     const [cause, verdict]: [ScorerDiagnosis['cause'], string] =
-      d.pValue <= DIAGNOSIS_ALPHA && truth >= AGREES
+      d.pValue <= DIAGNOSIS_ALPHA && truth !== null && truth >= AGREES
         ? [
             'uses',
             `ranks units by what the model uses (p = ${fmt(d.pValue)}, Spearman ρ with single-unit ablation ${fmt(truth)})`,
@@ -372,7 +372,7 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
                 'redundant',
                 `no scorer beats random: the layer is redundant for this cluster (top ${redundancy.k} together drop the target logit by ${fmt(redundancy.together)}, their single ablations by ${fmt(redundancy.sumOfSingles)} in all)`,
               ]
-            : truth < AGREES
+            : truth !== null && truth < AGREES
               ? [
                   'disagrees-with-ablation',
                   `ranks units unlike what ablating them does (Spearman ρ with single-unit ablation ${fmt(truth)}, p = ${fmt(d.pValue)})`,
@@ -385,11 +385,12 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
                 : d.pValue > DIAGNOSIS_ALPHA
                   ? [
                       'within-random-band',
-                      `no better than random: top-k ablation is within the random band (p = ${fmt(d.pValue)}, random − top area ${fmt(d.randomMinusTop)}); no number of seeds would separate them`,
+                      `no better than random: top-k ablation is ${d.withinRandomBand ? 'within the random band' : 'no more damaging than random'} (p = ${fmt(d.pValue)}, random − top area ${fmt(d.randomMinusTop)}); no number of seeds would separate them`,
                     ]
                   : [
                       'beats-random',
-                      `beats random (p = ${fmt(d.pValue)}) and agrees with single-unit ablation (ρ ${fmt(truth)})`,
+                      // Reached only without a ρ: every single-unit drop (or every score) is equal.
+                      `beats random (p = ${fmt(d.pValue)}), though units ablated one at a time all do the same damage, so nothing ranks them`,
                     ];
     const { name, ...numbers } = d;
     scorers[name] = { ...numbers, cause, verdict };
@@ -407,13 +408,13 @@ export async function diagnoseCluster(input: DiagnosisInput): Promise<ClusterDia
     sentences.push(
       `${capital(unitList(biasAbsorbed))} ${biasAbsorbed.length === 1 ? 'has a gradient but removing it' : 'have a gradient but removing them'} (${input.mode} ablation) changes nothing: the next layer's bias absorbs ${biasAbsorbed.length === 1 ? 'it' : 'them'}.`,
     );
-  if (!(modeAgreement >= AGREES))
+  if (modeAgreement !== null && modeAgreement < AGREES)
     sentences.push(
       `${input.mode} and ${otherMode} ablation disagree on which units matter (Spearman ρ ${fmt(modeAgreement)}): ${input.mode} drops ${list(ablation.drop.map(fmt))}; ${otherMode} drops ${list(otherAblation.drop.map(fmt))}.`,
     );
-  if (preActivation && !(preActivationAgreement! >= AGREES))
+  if (preActivation && preActivationAgreement != null && preActivationAgreement < AGREES)
     sentences.push(
-      `${input.mode} ablation before the activation (the input of '${input.layer}') and after it disagree (Spearman ρ ${fmt(preActivationAgreement!)}): before drops ${list(preActivation.drop.map(fmt))}.`,
+      `${input.mode} ablation before the activation (the input of '${input.layer}') and after it disagree (Spearman ρ ${fmt(preActivationAgreement)}): before drops ${list(preActivation.drop.map(fmt))}.`,
     );
   for (const name of names) sentences.push(`${name}: ${scorers[name].verdict}.`);
   return {
