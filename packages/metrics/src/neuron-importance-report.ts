@@ -134,8 +134,9 @@ function split(name: string, cluster: LabelledInputs, holdout: number, seed: num
 /**
  * The whole neuron-importance workflow in one call: for each cluster, score the layer's units with
  * each method on one part of the cluster, then ablate them top-k / bottom-k / random-k on the held-out
- * part (and on the other clusters' held-out parts), with areas and p-values. Plain JSON-serialisable
- * numbers come back; no tensors.
+ * part (and on the other clusters' held-out parts), with areas and p-values, and a diagnosis per cluster
+ * and method (`diagnoseCluster`: why a ranking does or does not beat random, with a verdict sentence).
+ * Plain JSON-serialisable numbers come back; no tensors.
  */
 export async function neuronImportanceReport(
   model: Graph,
