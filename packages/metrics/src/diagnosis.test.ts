@@ -107,6 +107,8 @@ describeWithBackends('neuron importance diagnosis', ['cpu', 'wasm'], () => {
     expect(gradXAct.signCancellation!.ratio).toBe(1);
     expect(gradXAct.pValue).toBeCloseTo(1 / 21, 12);
     expect(gradXAct.cause).toBe('uses');
+    // No seed as damaging (q = 0): 1 / (1 + S) ≤ 0.05 needs S ≥ 19.
+    expect(gradXAct.seedsNeeded).toBe(19);
   });
 
   // hidden = relu(x·W + b): units 0, 1 copy x (x > 0), unit 2 is dead (bias −10), unit 3 is constant 1.
