@@ -113,7 +113,7 @@ export {
 } from './memory-budget.js';
 export { guardEngine, guardEngineAsync } from './tape.js';
 export { ownResult, type Disposable } from './result.js';
-export { assertFinite, resolveBaseline } from './validate.js';
+export { resolveBaseline } from './validate.js';
 export { ensureTfjsExtras } from './setup.js';
 export { conv2dInputGradient, type ConvPadding } from './fast-conv-gradient.js';
 export { type ConformanceAdapter, type ConformanceCase } from './conformance.js';

@@ -1,22 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgument, shapeMismatch } from './errors.js';
 
-/** Throws a typed error when `tensor` holds NaN (or ±∞ unless allowed). Reads the data once. */
-export function assertFinite(tensor: tf.Tensor, fn: string, argument: string): void {
-  const data = tensor.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw invalidArgument(
-        fn,
-        argument,
-        'finite numbers (no NaN or ±∞)',
-        `${data[i]} at flat index ${i}`,
-        'non-finite-input',
-      );
-    }
-  }
-}
-
 /**
  * A baseline for `input`: a number (broadcast), a tensor of the input's shape, or one sample's shape
  * (broadcast over the batch). `undefined` is zero. Returns a new tensor the caller owns.

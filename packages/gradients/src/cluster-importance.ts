@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertFinite,
+  checkFiniteTensor,
   checkOptions,
   checkProgress,
   chunkRanges,
@@ -141,7 +141,7 @@ export async function clusterNeuronImportance(
         if (done > 0) await yieldToEventLoop();
         const inputs = rows === end - start ? batch.inputs : tf.slice(batch.inputs, start, end - start);
         try {
-          assertFinite(inputs, FN, `clusters.${cluster.name}`);
+          checkFiniteTensor(inputs, FN, `clusters.${cluster.name}`);
           const { gradient, activation } = clusterBatchGradients(
             model,
             inputs,
