@@ -37,7 +37,7 @@ describeWithBackends('every metric (smoke)', ['wasm'], () => {
     featureRemovalCurve: () => api.featureRemovalCurve(mlp, x, { attributions, target: 0 }),
     regionPerturbation: () => api.regionPerturbation(mlp, x, { attributions, target: 0, noise: { seed: 2 } }),
     faithfulnessCorrelation: () =>
-      api.faithfulnessCorrelation(mlp, x, { attributions, target: 0, subsetSize: 1, nRuns: 4, seed: 1 }),
+      api.faithfulnessCorrelation(mlp, x, { attributions, target: 0, subsetSize: 2, nRuns: 8, seed: 1 }),
     sparseness: () => api.sparseness(attributions),
     complexity: () => api.complexity(attributions),
     modelParameterRandomisation: async () => {
