@@ -17,6 +17,7 @@ import {
   neuronAblationCurves,
   randomLogitCheck,
   regionPerturbation,
+  sensitivityMax,
 } from './index.js';
 
 const models = twoInputModels();
@@ -47,7 +48,7 @@ const flatAblation = async (model: Graph, inputs: tf.Tensor | tf.Tensor[], t: Ar
   const parts = attributions instanceof tf.Tensor ? [attributions] : attributions;
   const flat = tf.tidy(() =>
     tf.concat(
-      parts.map((p) => tf.reshape(p, [3, -1])),
+      parts.map((p) => tf.reshape(p, [p.shape[0], -1])),
       1,
     ),
   );
@@ -85,7 +86,7 @@ const cases: Array<[string, () => Promise<Result> | Result, () => Promise<Result
           attributions: { image: attributions[0], vector: attributions[1] },
           target,
           featureMask: { image: imageMask, vector: vectorMask },
-          noise: { low: 0.3, high: 0.3 },
+          noise: { low: -0.5, high: 0.7, seed: 2 },
         },
       ),
     () =>
@@ -93,7 +94,7 @@ const cases: Array<[string, () => Promise<Result> | Result, () => Promise<Result
         attributions: packedAttributions,
         target,
         featureMask: packedMask,
-        noise: { low: 0.3, high: 0.3 },
+        noise: { low: -0.5, high: 0.7, seed: 2 },
       }),
   ],
   [
@@ -175,6 +176,31 @@ const cases: Array<[string, () => Promise<Result> | Result, () => Promise<Result
       modelParameterRandomisation(packed, x, {
         explain: (model, inputs) => flatAblation(model, inputs as tf.Tensor, target),
       }),
+  ],
+  [
+    'sensitivityMax',
+    () =>
+      sensitivityMax(
+        (inputs, { sampleIndex }) =>
+          flatAblation(
+            twoInput,
+            inputs as tf.Tensor[],
+            Array.from(sampleIndex, (i) => target[i]),
+          ),
+        [image, vector],
+        { nPerturbSamples: 4, perturbRadius: 0.1, seed: 3, perturbationsPerEval: 3 },
+      ),
+    () =>
+      sensitivityMax(
+        (inputs, { sampleIndex }) =>
+          flatAblation(
+            packed,
+            inputs as tf.Tensor,
+            Array.from(sampleIndex, (i) => target[i]),
+          ),
+        x,
+        { nPerturbSamples: 4, perturbRadius: 0.1, seed: 3 },
+      ),
   ],
   [
     'randomLogitCheck',

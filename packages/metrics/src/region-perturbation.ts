@@ -67,19 +67,26 @@ export async function regionPerturbation(
   }
   const resolved = resolveModelInputs(model, inputs, { fn: FN, additionalInputs: options.additionalInputs });
   const seed = checkSeed(FN, noiseOptions.seed, 'noise.seed');
-  const noise = tf.tidy(() =>
-    resolved.explained.map((x, k) => {
+  const noise = tf.tidy(() => {
+    const explained = resolved.explained;
+    const batch = explained[0].shape[0];
+    const widths = explained.map((x) => x.size / batch);
+    // One stream per sample, drawn over all inputs' features in order and split: a sample's noise does
+    // not depend on the batch around it, and several inputs get the noise of one tensor packing them.
+    const unit = tf.split(
+      uniformRows(
+        [batch, widths.reduce((a, b) => a + b, 0)],
+        rowStreams(seed, (row) => [row]),
+      ),
+      widths,
+      1,
+    );
+    return explained.map((x, k) => {
       const low = noiseOptions.low ?? tf.min(x).dataSync()[0];
       const high = noiseOptions.high ?? tf.max(x).dataSync()[0];
-      // A stream per (input, sample): a sample's noise does not depend on the batch around it.
-      return uniformRows(
-        x.shape,
-        rowStreams(seed, (row) => [k, row]),
-        low,
-        high,
-      );
-    }),
-  );
+      return tf.add(tf.mul(tf.reshape(unit[k], x.shape), high - low), low);
+    });
+  });
   resolved.dispose();
   try {
     const { curve, auc } = await removalCurve(

@@ -131,15 +131,22 @@ export async function sensitivityMax<X extends tf.Tensor | tf.Tensor[]>(
       { fn: FN, onProgress: options.onProgress, stage: 'perturbations' },
       async (start, end) => {
         const rowSamples = Int32Array.from({ length: end - start }, (_, r) => Math.floor((start + r) / n));
-        // A stream per (input, sample, perturbation): the noise depends on neither perturbationsPerEval
-        // nor the batch size.
-        const perturbed = tf.tidy(() =>
-          list.map((x, k) => {
+        // One stream per (sample, perturbation), drawn over all inputs' features in order and split: the
+        // noise depends on neither perturbationsPerEval nor the batch size, and several inputs get the
+        // same noise as one tensor packing them (flattened, in order).
+        const perturbed = tf.tidy(() => {
+          const streams = rowStreams(seed, (r) => [Math.floor((start + r) / n), (start + r) % n]);
+          const widths = list.map((x) => x.size / batch);
+          const noise = tf.split(
+            uniformRows([end - start, widths.reduce((a, b) => a + b, 0)], streams, -radius, radius),
+            widths,
+            1,
+          );
+          return list.map((x, k) => {
             const expanded = tf.slice(repeatRows(x, n, 'sample-major'), start, end - start);
-            const streams = rowStreams(seed, (r) => [k, Math.floor((start + r) / n), (start + r) % n]);
-            return tf.add(expanded, uniformRows(expanded.shape, streams, -radius, radius));
-          }),
-        );
+            return tf.add(expanded, tf.reshape(noise[k], expanded.shape));
+          });
+        });
         let explanation: tf.Tensor2D;
         try {
           explanation = flatRows(
