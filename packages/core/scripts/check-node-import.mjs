@@ -7,7 +7,13 @@ import { GraphBuilder, gradients } from '@attrib/core';
 tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 const model = new GraphBuilder({ name: 'x', shape: [null, 2] })
-  .linear('fc1', { weight: tf.tensor2d([[1, -2, 0.5], [0.3, 1, -1]]), bias: tf.tensor1d([0.1, 0, -0.2]) })
+  .linear('fc1', {
+    weight: tf.tensor2d([
+      [1, -2, 0.5],
+      [0.3, 1, -1],
+    ]),
+    bias: tf.tensor1d([0.1, 0, -0.2]),
+  })
   .node('act', 'tanh')
   .linear('fc2', { weight: tf.tensor2d([[1], [0.5], [-2]]) })
   .build();
@@ -24,7 +30,11 @@ const numeric = [0, 1].map((i) => {
 });
 const worst = Math.max(...numeric.map((n, i) => Math.abs(n - analytic[i])));
 if (!(worst < 1e-3)) {
-  console.error(`plain node: gradient ${Array.from(analytic)} differs from finite differences ${numeric} by ${worst}`);
+  console.error(
+    `plain node: gradient ${Array.from(analytic)} differs from finite differences ${numeric} by ${worst}`,
+  );
   process.exit(1);
 }
-console.log(`plain node: @attrib/core input gradient agrees with finite differences (max |diff| ${worst.toExponential(2)})`);
+console.log(
+  `plain node: @attrib/core input gradient agrees with finite differences (max |diff| ${worst.toExponential(2)})`,
+);

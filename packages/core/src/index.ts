@@ -97,12 +97,7 @@ export {
   type SampleOrder,
 } from './inputs.js';
 export { checkOptions, suggestion, type OptionRules } from './options.js';
-export {
-  resolveBaselines,
-  resolveBaselineDistribution,
-  type Baseline,
-  type Baselines,
-} from './baselines.js';
+export { resolveBaselines, resolveBaselineDistribution, type Baseline, type Baselines } from './baselines.js';
 export { completenessGap, convergenceDelta } from './delta.js';
 export {
   DEFAULT_MEMORY_BUDGET,

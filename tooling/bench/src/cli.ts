@@ -18,7 +18,9 @@ const options = program.opts<{ suite?: string[]; backend: BackendName[]; quick?:
 
 tf.env().set('PROD', true);
 const suitesDir = join(dirname(fileURLToPath(import.meta.url)), 'suites');
-const files = readdirSync(suitesDir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.map')).sort();
+const files = readdirSync(suitesDir)
+  .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.map'))
+  .sort();
 for (const backend of options.backend) {
   await tf.setBackend(backend);
   await tf.ready();
@@ -30,7 +32,9 @@ for (const backend of options.backend) {
     let group = '';
     for (const row of rows) {
       if (row.group !== group) console.log(`  ${(group = row.group)}`);
-      console.log(`    ${row.name.padEnd(44)} ${row.medianMs.toFixed(2).padStart(10)} ms   ${row.ratio.toFixed(2).padStart(7)}x`);
+      console.log(
+        `    ${row.name.padEnd(44)} ${row.medianMs.toFixed(2).padStart(10)} ms   ${row.ratio.toFixed(2).padStart(7)}x`,
+      );
     }
   }
 }

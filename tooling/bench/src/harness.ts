@@ -29,7 +29,10 @@ export interface BenchRow {
 }
 
 /** Median wall time of `fn` in ms after warm-up; `fn` must dispose what it makes. */
-export async function measure(fn: () => unknown | Promise<unknown>, { warmup = 2, iterations = 7 } = {}): Promise<number> {
+export async function measure(
+  fn: () => unknown | Promise<unknown>,
+  { warmup = 2, iterations = 7 } = {},
+): Promise<number> {
   for (let i = 0; i < warmup; i++) await settle(await fn());
   const times: number[] = [];
   for (let i = 0; i < iterations; i++) {
@@ -68,14 +71,22 @@ export async function compareToBaseline(
   const all = [baseline, ...cases];
   const medians = all.map(() => [] as number[]);
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < all.length; i++) medians[i].push(await measure(all[i].fn, { warmup: round === 0 ? 2 : 0, iterations }));
+    for (let i = 0; i < all.length; i++)
+      medians[i].push(await measure(all[i].fn, { warmup: round === 0 ? 2 : 0, iterations }));
   }
   const best = medians.map((m) => [...m].sort((a, b) => a - b)[Math.floor(m.length / 2)]);
   return all.map((c, i) => ({ group, name: c.name, medianMs: best[i], ratio: best[i] / best[0] }));
 }
 
 // The repository's copy of the public reference fixtures (tooling/bench/{src,dist} → the root).
-const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'conformance');
+const fixturesDir = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'fixtures',
+  'conformance',
+);
 
 /** A public conformance model (tower3, mlp_pos_neg, cnn_small, cnn_bn_pub, resblock_pub). */
 export function fixtureModel(id: string, dir = process.env.ATTRIB_FIXTURES ?? fixturesDir): Graph {

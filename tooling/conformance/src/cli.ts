@@ -20,17 +20,27 @@ const program = new Command('conformance')
   .addOption(new Option('--backend <name>', 'tfjs backend').choices(['cpu', 'wasm']).default('cpu'))
   .option('--filter <text>', 'only cases whose id contains this text')
   .addOption(
-    new Option('--model-format <format>', 'which file of each model to load: models/<id>.json, .onnx or .layers/model.json')
+    new Option(
+      '--model-format <format>',
+      'which file of each model to load: models/<id>.json, .onnx or .layers/model.json',
+    )
       .choices(modelFormats)
       .default('attrib'),
   )
   .parse();
 
-const options = program.opts<{ fixtures: string; report?: string; backend: 'cpu' | 'wasm'; filter?: string; modelFormat: ModelFormat }>();
+const options = program.opts<{
+  fixtures: string;
+  report?: string;
+  backend: 'cpu' | 'wasm';
+  filter?: string;
+  modelFormat: ModelFormat;
+}>();
 
 // PROD silences tfjs's "install tfjs-node" banner, which would interleave with our lines.
 tf.env().set('PROD', true);
-if (!(await tf.setBackend(options.backend))) throw new Error(`backend '${options.backend}' failed to initialise`);
+if (!(await tf.setBackend(options.backend)))
+  throw new Error(`backend '${options.backend}' failed to initialise`);
 await tf.ready();
 
 const report = await runConformance({
@@ -45,11 +55,15 @@ const report = await runConformance({
 });
 
 for (const model of report.models) {
-  if (model.status === 'fail') console.log(`FAIL model ${model.id}: output differs from expected.output (max |err| ${model.maxAbsError.toExponential(3)})`);
+  if (model.status === 'fail')
+    console.log(
+      `FAIL model ${model.id}: output differs from expected.output (max |err| ${model.maxAbsError.toExponential(3)})`,
+    );
 }
 const count = (status: string) => report.cases.filter((c) => c.status === status).length;
 const skipReasons = new Map<string, number>();
-for (const c of report.cases) if (c.status === 'skipped') skipReasons.set(c.message, (skipReasons.get(c.message) ?? 0) + 1);
+for (const c of report.cases)
+  if (c.status === 'skipped') skipReasons.set(c.message, (skipReasons.get(c.message) ?? 0) + 1);
 for (const [reason, n] of [...skipReasons].sort()) console.log(`skipped ${n}: ${reason}`);
 if (options.report) writeFileSync(options.report, JSON.stringify(report, null, 1));
 const failed = count('fail') + count('error');

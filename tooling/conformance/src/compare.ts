@@ -9,7 +9,11 @@ export interface Comparison {
 }
 
 /** numpy.allclose semantics: |a − e| ≤ atol + rtol·|e| for every element (NaN never passes). */
-export function compareValues(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: Tolerance): Comparison {
+export function compareValues(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: Tolerance,
+): Comparison {
   let maxAbsError = 0;
   let maxRelError = 0;
   let worst: Comparison['worst'];

@@ -39,7 +39,13 @@ export function listFixtures(root: string): FixtureEntry[] {
       if (statSync(path).isDirectory()) walk(path);
       else if (name.endsWith('.json')) {
         const fixture = JSON.parse(readFileSync(path, 'utf8')) as Fixture;
-        entries.push({ id: fixture.id, library: fixture.library ?? (fixture as any).reference?.library, method: fixture.method, model: fixture.model, file: relative(root, path) });
+        entries.push({
+          id: fixture.id,
+          library: fixture.library ?? (fixture as any).reference?.library,
+          method: fixture.method,
+          model: fixture.model,
+          file: relative(root, path),
+        });
       }
     }
   };
@@ -53,22 +59,32 @@ export function readFixture(root: string, entry: FixtureEntry): Fixture {
 }
 
 export function isJsonTensor(value: unknown): value is { shape: number[]; data: number[] } {
-  return typeof value === 'object' && value !== null && Array.isArray((value as any).shape) && Array.isArray((value as any).data);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as any).shape) &&
+    Array.isArray((value as any).data)
+  );
 }
 
 /** Expected fields as flat `name` / `parent/child` → JSON tensor, without the model output. */
-export function expectedFields(expected: Record<string, unknown>): Map<string, { shape: number[]; data: number[] }> {
+export function expectedFields(
+  expected: Record<string, unknown>,
+): Map<string, { shape: number[]; data: number[] }> {
   const fields = new Map<string, { shape: number[]; data: number[] }>();
   for (const [name, value] of Object.entries(expected)) {
     if (name === 'output') continue;
     if (isJsonTensor(value)) fields.set(name, value);
     else if (value && typeof value === 'object') {
-      for (const [child, inner] of Object.entries(value)) if (isJsonTensor(inner)) fields.set(`${name}/${child}`, inner);
+      for (const [child, inner] of Object.entries(value))
+        if (isJsonTensor(inner)) fields.set(`${name}/${child}`, inner);
     }
   }
   return fields;
 }
 
 export function toleranceFor(fixture: Fixture, field: string): Tolerance {
-  return fixture.tolerance.perField?.[field] ?? { atol: fixture.tolerance.atol, rtol: fixture.tolerance.rtol };
+  return (
+    fixture.tolerance.perField?.[field] ?? { atol: fixture.tolerance.atol, rtol: fixture.tolerance.rtol }
+  );
 }

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConformanceAdapter, Graph } from '@attrib/core';
 import { compareValues } from './compare.js';
-import { expectedFields, isJsonTensor, listFixtures, readFixture, toleranceFor, type Fixture } from './fixtures.js';
+import {
+  expectedFields,
+  isJsonTensor,
+  listFixtures,
+  readFixture,
+  toleranceFor,
+  type Fixture,
+} from './fixtures.js';
 import { foldedNodeConflicts, foldedNodes, type FoldedNode } from './folded-nodes.js';
 import { modelLoaders, type ModelFormat } from './model-formats.js';
 
@@ -49,7 +56,9 @@ function tensorFrom(json: { shape: number[]; data: number[] }): tf.Tensor {
 /** The case's inputs in the dtype the model declares (token ids are int32). */
 function inputsFor(model: Graph, fixture: Fixture): tf.Tensor {
   const { shape, data } = fixture.inputs;
-  return model.inputs[0].dtype === 'int32' ? tf.tensor(Int32Array.from(data), shape, 'int32') : tensorFrom(fixture.inputs);
+  return model.inputs[0].dtype === 'int32'
+    ? tf.tensor(Int32Array.from(data), shape, 'int32')
+    : tensorFrom(fixture.inputs);
 }
 
 /** Options with every `{shape, data}` turned into a float32 tensor (collected in `owned`). */
@@ -61,7 +70,8 @@ function convertOptions(options: Record<string, unknown>, owned: tf.Tensor[]): R
       return tensor;
     }
     if (Array.isArray(value)) return value.map(convert);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
     return value;
   };
   return convert(options) as Record<string, unknown>;
@@ -84,7 +94,12 @@ function checkModelOutput(model: Graph, fixture: Fixture): { ok: boolean; maxAbs
 }
 
 /** Runs one case; `notCompared` fields are left out (an imported file lacks their node) and listed in the message. */
-async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapter, notCompared: ReadonlySet<string>): Promise<Omit<CaseReport, 'id' | 'library' | 'method' | 'model'>> {
+async function runCase(
+  model: Graph,
+  fixture: Fixture,
+  adapter: ConformanceAdapter,
+  notCompared: ReadonlySet<string>,
+): Promise<Omit<CaseReport, 'id' | 'library' | 'method' | 'model'>> {
   const before = tf.memory().numTensors;
   const owned: tf.Tensor[] = [];
   let results: Record<string, tf.Tensor> = {};
@@ -92,7 +107,15 @@ async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapt
     const inputs = inputsFor(model, fixture);
     owned.push(inputs);
     const options = convertOptions(fixture.options ?? {}, owned);
-    results = await adapter.run(model, { id: fixture.id, library: fixture.library, method: fixture.method, model: fixture.model, inputs, options, raw: fixture as unknown as Record<string, unknown> });
+    results = await adapter.run(model, {
+      id: fixture.id,
+      library: fixture.library,
+      method: fixture.method,
+      model: fixture.model,
+      inputs,
+      options,
+      raw: fixture as unknown as Record<string, unknown>,
+    });
     let maxAbsError = 0;
     let maxRelError = 0;
     const problems: string[] = [];
@@ -117,15 +140,24 @@ async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapt
       maxRelError = Math.max(maxRelError, comparison.maxRelError);
       if (comparison.worst) {
         const { index, actual: a, expected: e } = comparison.worst;
-        problems.push(`'${field}'[${index}] = ${a}, expected ${e} (atol ${tolerance.atol}, max |err| ${comparison.maxAbsError.toExponential(3)})`);
+        problems.push(
+          `'${field}'[${index}] = ${a}, expected ${e} (atol ${tolerance.atol}, max |err| ${comparison.maxAbsError.toExponential(3)})`,
+        );
       }
     }
     tf.dispose(Object.values(results));
     tf.dispose(owned);
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) problems.push(`${leaked} tensor(s) leaked`);
-    const note = skippedFields.length ? `not compared (folded in this model file): ${skippedFields.join(', ')}` : '';
-    return { status: problems.length ? 'fail' : 'pass', maxAbsError, maxRelError, message: [...problems, note].filter(Boolean).join('; ') };
+    const note = skippedFields.length
+      ? `not compared (folded in this model file): ${skippedFields.join(', ')}`
+      : '';
+    return {
+      status: problems.length ? 'fail' : 'pass',
+      maxAbsError,
+      maxRelError,
+      message: [...problems, note].filter(Boolean).join('; '),
+    };
   } catch (error) {
     tf.dispose(Object.values(results));
     tf.dispose(owned);
@@ -135,7 +167,13 @@ async function runCase(model: Graph, fixture: Fixture, adapter: ConformanceAdapt
 }
 
 /** Runs every case under `fixtures` (optionally only ids containing `filter`) and checks every model. */
-export async function runConformance({ fixtures, filter, adapters, modelFormat = 'attrib', onCase }: RunOptions): Promise<ConformanceReport> {
+export async function runConformance({
+  fixtures,
+  filter,
+  adapters,
+  modelFormat = 'attrib',
+  onCase,
+}: RunOptions): Promise<ConformanceReport> {
   const entries = listFixtures(fixtures);
   const loader = modelLoaders[modelFormat];
   type Loaded = { graph: Graph; folded: FoldedNode[] } | { skipped: string };
@@ -144,12 +182,16 @@ export async function runConformance({ fixtures, filter, adapters, modelFormat =
     if (!models.has(id)) {
       const file = loader.file(id);
       const path = join(fixtures, 'models', file);
-      if (!existsSync(path)) models.set(id, { skipped: `no models/${file}: this model has no ${modelFormat} file` });
+      if (!existsSync(path))
+        models.set(id, { skipped: `no models/${file}: this model has no ${modelFormat} file` });
       else {
         const graph = await loader.load(path);
         // An imported file may lack nodes its exporter folded away; the attrib model says which.
         const referencePath = join(fixtures, 'models', modelLoaders.attrib.file(id));
-        const folded = modelFormat !== 'attrib' && existsSync(referencePath) ? foldedNodes(await modelLoaders.attrib.load(referencePath), graph) : [];
+        const folded =
+          modelFormat !== 'attrib' && existsSync(referencePath)
+            ? foldedNodes(await modelLoaders.attrib.load(referencePath), graph)
+            : [];
         models.set(id, { graph, folded });
       }
     }
@@ -161,9 +203,20 @@ export async function runConformance({ fixtures, filter, adapters, modelFormat =
     const fixture = readFixture(fixtures, entry);
     const loaded = await modelFor(entry.model);
     const base = { id: entry.id, library: entry.library, method: entry.method, model: entry.model };
-    const skip = (message: string): CaseReport => ({ ...base, status: 'skipped', maxAbsError: null, maxRelError: null, message });
+    const skip = (message: string): CaseReport => ({
+      ...base,
+      status: 'skipped',
+      maxAbsError: null,
+      maxRelError: null,
+      message,
+    });
     if ('skipped' in loaded) {
-      modelChecks.set(entry.model, { id: entry.model, status: 'skipped', maxAbsError: 0, message: loaded.skipped });
+      modelChecks.set(entry.model, {
+        id: entry.model,
+        status: 'skipped',
+        maxAbsError: 0,
+        message: loaded.skipped,
+      });
       if (filter && !entry.id.includes(filter)) continue;
       cases.push(skip(loaded.skipped));
       onCase?.(cases[cases.length - 1]);
@@ -171,8 +224,16 @@ export async function runConformance({ fixtures, filter, adapters, modelFormat =
     }
     const model = loaded.graph;
     const check = checkModelOutput(model, fixture);
-    const sofar = modelChecks.get(entry.model) ?? { id: entry.model, status: 'pass' as const, maxAbsError: 0 };
-    modelChecks.set(entry.model, { id: entry.model, status: sofar.status === 'fail' || !check.ok ? 'fail' : 'pass', maxAbsError: Math.max(sofar.maxAbsError, check.maxAbsError) });
+    const sofar = modelChecks.get(entry.model) ?? {
+      id: entry.model,
+      status: 'pass' as const,
+      maxAbsError: 0,
+    };
+    modelChecks.set(entry.model, {
+      id: entry.model,
+      status: sofar.status === 'fail' || !check.ok ? 'fail' : 'pass',
+      maxAbsError: Math.max(sofar.maxAbsError, check.maxAbsError),
+    });
     if (filter && !entry.id.includes(filter)) continue;
     const adapter = adapters.get(`${entry.library}/${entry.method}`);
     const conflicts = foldedNodeConflicts(loaded.folded, fixture);

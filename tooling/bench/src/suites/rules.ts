@@ -14,7 +14,15 @@ function plainGradient(model: Graph, inputs: tf.Tensor, target: number): tf.Tens
 
 /** DeepLift one sample at a time, the way a per-sample explainer loop would run it. */
 function perSampleDeepLift(model: Graph, inputs: tf.Tensor, target: number): tf.Tensor {
-  return tf.tidy(() => tf.concat(Array.from({ length: inputs.shape[0] }, (_, i) => deepLift(model, tf.slice(inputs, i, 1), { target }).attributions), 0));
+  return tf.tidy(() =>
+    tf.concat(
+      Array.from(
+        { length: inputs.shape[0] },
+        (_, i) => deepLift(model, tf.slice(inputs, i, 1), { target }).attributions,
+      ),
+      0,
+    ),
+  );
 }
 
 const cases = [
@@ -39,7 +47,10 @@ export const suite: BenchSuite = {
           [
             { name: 'guidedBackprop', fn: () => guidedBackprop(model, inputs, { target: 0 }) },
             { name: 'deconvolution', fn: () => deconvolution(model, inputs, { target: 0 }) },
-            { name: 'deepLift (batched [x; b])', fn: () => deepLift(model, inputs, { target: 0, returnConvergenceDelta: true }) },
+            {
+              name: 'deepLift (batched [x; b])',
+              fn: () => deepLift(model, inputs, { target: 0, returnConvergenceDelta: true }),
+            },
             { name: 'deepLift, per-sample loop', fn: () => perSampleDeepLift(model, inputs, 0) },
             { name: `layerGradCam (${layer})`, fn: () => layerGradCam(model, inputs, { layer, target: 0 }) },
           ],
