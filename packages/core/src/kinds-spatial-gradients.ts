@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { dilateSpatial } from './pooling.js';
 
 const depthwiseMarker = Symbol.for('attrib.depthwise-conv2d-gradient');
 
@@ -59,24 +60,6 @@ export function padOrCrop(x: tf.Tensor4D, amounts: readonly number[], value = 0)
         value,
       )
     : cropped;
-}
-
-/** Inserts `s − 1` zeros between neighbouring rows (and columns): the input of a transposed conv. */
-export function dilateSpatial(x: tf.Tensor4D, [sh, sw]: readonly [number, number]): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return x;
-  const [n, h, w, c] = x.shape;
-  const spread = tf.reshape(
-    tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [
-      [0, 0],
-      [0, 0],
-      [0, sh - 1],
-      [0, 0],
-      [0, sw - 1],
-      [0, 0],
-    ]),
-    [n, h * sh, w * sw, c],
-  );
-  return tf.slice(spread, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]) as tf.Tensor4D;
 }
 
 /**

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectShape, pickJson, requireParam } from './kind-config.js';
 import { conv2dInputGradient } from './fast-conv-gradient.js';
-import { depthwiseInputGradient, dilateSpatial, padOrCrop, type Pads4 } from './kinds-spatial-gradients.js';
+import { depthwiseInputGradient, padOrCrop, type Pads4 } from './kinds-spatial-gradients.js';
 import type { ChannelAffine, Config, KindBehaviour, KindDefinition } from './module.js';
-import { avgPoolDifferentiable, maxPoolFirstMaximum, padSpatial } from './pooling.js';
+import { avgPoolDifferentiable, dilateSpatial, maxPoolFirstMaximum, padSpatial } from './pooling.js';
 
 /*
  * Convolutions, pools, resampling and padding over NHWC images (NLC sequences for conv1d). Every kind

@@ -58,6 +58,31 @@ function windows(x: tf.Tensor4D, [kh, kw]: Pair, [sh, sw]: Pair): tf.Tensor {
 }
 
 /**
+ * Inserts `s − 1` zeros between neighbouring rows (and columns): the input of a transposed conv, and
+ * the window grid spread back over the input in the pooling backwards. Each step pads a rank-4 tensor:
+ * tfjs-backend-webgl's packed pad cannot compile for rank 5 or 6 (its shader has no ivec5/ivec6).
+ */
+export function dilateSpatial(x: tf.Tensor4D, [sh, sw]: readonly [number, number]): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return x;
+  const [n, h, w, c] = x.shape;
+  // Columns: [n·h, w, 1, c] padded to [n·h, w, sw, c]; then rows: [n, h, 1, w·sw·c] to [n, h, sh, w·sw·c].
+  const columns = tf.pad(tf.reshape(x, [n * h, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
+  const rows = tf.pad(tf.reshape(columns, [n, h, 1, w * sw * c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+  ]);
+  const spread = tf.reshape(rows, [n, h * sh, w * sw, c]);
+  return tf.slice(spread, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]) as tf.Tensor4D;
+}
+
+/**
  * The transpose of `windows`: adds each window's values back at the places they were read from, in
  * an [n, H, W, c] tensor; `atOffset(k)` gives the values ([n, oh, ow, c]) for offset k of the window. Built from reshape, pad, slice and add, which all have
  * gradients, so it is differentiable again (linear in the values).
@@ -68,28 +93,13 @@ function scatterWindows(
   [kh, kw]: Pair,
   [sh, sw]: Pair,
 ): tf.Tensor4D {
-  const [n, oh, ow, c] = atOffset(0).shape;
+  const [, oh, ow] = atOffset(0).shape;
   const spanH = (oh - 1) * sh + 1;
   const spanW = (ow - 1) * sw + 1;
   let sum: tf.Tensor4D | undefined;
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      // Spread the window grid by the strides: [n, oh, 1, ow, 1, c] padded to [n, oh, sh, ow, sw, c].
-      const spread = tf.slice(
-        tf.reshape(
-          tf.pad(tf.reshape(atOffset(i * kw + j), [n, oh, 1, ow, 1, c]), [
-            [0, 0],
-            [0, 0],
-            [0, sh - 1],
-            [0, 0],
-            [0, sw - 1],
-            [0, 0],
-          ]),
-          [n, oh * sh, ow * sw, c],
-        ),
-        [0, 0, 0, 0],
-        [n, spanH, spanW, c],
-      );
+      const spread = dilateSpatial(atOffset(i * kw + j) as tf.Tensor4D, [sh, sw]);
       const placed = tf.pad(spread, [
         [0, 0],
         [i, fullH - i - spanH],
