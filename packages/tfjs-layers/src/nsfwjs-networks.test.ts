@@ -39,7 +39,7 @@ function expectRelativelyClose(actual: tf.Tensor, expected: tf.Tensor, tol: numb
 }
 
 // Batch-4 forward and backward passes of real networks on tfjs-backend-cpu take minutes on a small machine.
-const timeoutMs = 30 * 60 * 1000;
+const timeoutMs = 60 * 60 * 1000;
 
 /**
  * tf.grad straight through the LayersModel's own layers, always on tfjs-backend-cpu: tfjs's fused conv2d
